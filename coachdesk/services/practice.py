@@ -1,0 +1,94 @@
+"""The practice profile: read and save, with the logo kept as an encrypted attachment."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from coachdesk.domain.errors import ValidationError
+from coachdesk.domain.practice import PracticeProfile
+from coachdesk.store import audit
+from coachdesk.store.tables import AttachmentTable, PracticeTable
+from coachdesk.store.vault import Vault
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def get_profile(vault: Vault) -> PracticeProfile:
+    """The stored profile (empty until first-run set-up saves it)."""
+    with vault.reading() as session:
+        row = session.get(PracticeTable, 1)
+        if row is None:
+            return PracticeProfile()
+        return PracticeProfile(
+            row.coach_name, row.business_name, row.time_zone, row.currency, row.logo_attachment_id
+        )
+
+
+def _logo_type(data: bytes) -> str:
+    for magic, media_type in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return media_type
+    raise ValidationError({"logo": "The logo must be a PNG or JPEG image."})
+
+
+def save_profile(vault: Vault, profile: PracticeProfile, logo: bytes | None = None) -> PracticeProfile:
+    """Validate and store the profile; `logo` (PNG/JPEG bytes) replaces the current logo."""
+    clean = profile.validated()
+    media_type = None
+    if logo is not None:
+        if len(logo) > MAX_LOGO_BYTES:
+            raise ValidationError({"logo": "The logo file is larger than 2 MB; use a smaller image."})
+        media_type = _logo_type(logo)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    blob = vault.attachments.put(logo) if logo is not None and media_type else None
+    try:
+        with vault.writing() as session:
+            row = session.get(PracticeTable, 1)
+            created = row is None
+            if row is None:
+                row = PracticeTable(id=1, updated_at=now)
+                session.add(row)
+            before = (row.coach_name, row.business_name, row.time_zone, row.currency)
+            row.coach_name, row.business_name = clean.coach_name, clean.business_name
+            row.time_zone, row.currency, row.updated_at = clean.time_zone, clean.currency, now
+            changed = [
+                name
+                for name, old, new in zip(
+                    ("coach_name", "business_name", "time_zone", "currency"),
+                    before,
+                    (clean.coach_name, clean.business_name, clean.time_zone, clean.currency),
+                    strict=True,
+                )
+                if old != new
+            ]
+            if blob is not None and logo is not None and media_type is not None:
+                attachment = AttachmentTable(
+                    blob_name=blob, media_type=media_type, size=len(logo),
+                    sha256=hashlib.sha256(logo).hexdigest(), created_at=now,
+                )
+                session.add(attachment)
+                session.flush()
+                row.logo_attachment_id = attachment.id
+                changed.append("logo")
+            audit.append(session, vault.actor, "practice", 1, "create" if created else "update", changed)
+            session.flush()
+            return PracticeProfile(
+                row.coach_name, row.business_name, row.time_zone, row.currency, row.logo_attachment_id
+            )
+    except BaseException:
+        if blob is not None:
+            vault.attachments.delete(blob)
+        raise
+
+
+def logo_bytes(vault: Vault) -> bytes | None:
+    """The decrypted logo, if the profile has one."""
+    with vault.reading() as session:
+        row = session.get(PracticeTable, 1)
+        if row is None or row.logo_attachment_id is None:
+            return None
+        attachment = session.get(AttachmentTable, row.logo_attachment_id)
+        blob_name = attachment.blob_name if attachment else None
+    return vault.attachments.get(blob_name) if blob_name else None

@@ -1,0 +1,1 @@
+"""Persistence: the encrypted vault, its tables, migrations and repositories."""

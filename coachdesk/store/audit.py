@@ -1,0 +1,77 @@
+"""The audit trail's table access: append within the caller's transaction, read for checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coachdesk.domain.audit import GENESIS_HASH, AuditEvent, chain_hash
+from coachdesk.store.tables import AuditEventTable, AuditHeadTable
+
+
+def append(
+    session: Session,
+    actor: str,
+    entity: str,
+    entity_id: object,
+    action: str,
+    fields: Iterable[str] = (),
+) -> AuditEvent:
+    """Add one event at the end of the chain and move the head with it.
+
+    Runs in the caller's write transaction (BEGIN IMMEDIATE), so the change
+    and its audit event commit together or not at all, and no other writer
+    can take the same sequence number.
+    """
+    head = session.get(AuditHeadTable, 1)
+    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    field_list = ",".join(sorted(fields))
+    digest = chain_hash(seq, at, actor, entity, str(entity_id), action, field_list, prev)
+    session.add(
+        AuditEventTable(
+            seq=seq, at=at, actor=actor, entity=entity, entity_id=str(entity_id),
+            action=action, fields=field_list, prev_hash=prev, hash=digest,
+        )
+    )
+    if head is None:
+        session.add(AuditHeadTable(id=1, seq=seq, hash=digest))
+    else:
+        head.seq, head.hash = seq, digest
+    session.flush()
+    return AuditEvent(seq, at, actor, entity, str(entity_id), action, field_list, prev, digest)
+
+
+def _to_event(row: AuditEventTable) -> AuditEvent:
+    return AuditEvent(
+        row.seq, row.at, row.actor, row.entity, row.entity_id, row.action, row.fields,
+        row.prev_hash, row.hash,
+    )
+
+
+def all_events(session: Session) -> list[AuditEvent]:
+    """Every event in stored (rowid) order, which is what verification must check."""
+    rows = session.scalars(select(AuditEventTable).order_by(AuditEventTable.seq)).all()
+    return [_to_event(row) for row in rows]
+
+
+def recent(session: Session, limit: int = 200, entity: str | None = None) -> list[AuditEvent]:
+    """The newest events first."""
+    query = select(AuditEventTable).order_by(AuditEventTable.seq.desc()).limit(limit)
+    if entity:
+        query = query.where(AuditEventTable.entity == entity)
+    return [_to_event(row) for row in session.scalars(query)]
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The anchor (last seq, last hash); (0, genesis) for an empty trail."""
+    row = session.get(AuditHeadTable, 1)
+    return (row.seq, row.hash) if row else (0, GENESIS_HASH)
+
+
+def count(session: Session) -> int:
+    """How many events the trail holds."""
+    return session.scalar(select(func.count()).select_from(AuditEventTable)) or 0

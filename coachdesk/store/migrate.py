@@ -1,0 +1,85 @@
+"""Schema migrations, run inside the app at unlock, after a backup copy is taken."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from coachdesk.paths import resource_path
+from coachdesk.store.engine import open_raw
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at the shipped `migrations/` folder."""
+    config = Config()
+    config.set_main_option("script_location", str(resource_path("migrations")))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision this build of CoachDesk knows."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"Expected one migration head, found {heads}")
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the vault's schema is at (None for a new, empty vault)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup_copy(db_path: Path, data_key: bytes, backups_dir: Path, label: str) -> Path:
+    """A consistent, still-encrypted copy of the database (SQLite's online backup)."""
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups_dir / f"coachdesk-{stamp}-{label}.db"
+    src = open_raw(db_path, data_key)
+    dst = open_raw(target, data_key)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def upgrade(engine: Engine, db_path: Path, data_key: bytes, backups_dir: Path) -> Path | None:
+    """Bring the schema to head; returns the backup taken first, if one was needed."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return None
+    backup = None
+    if current is not None:
+        backup = backup_copy(db_path, data_key, backups_dir, f"before-{head}")
+    migrate_to(engine, head)
+    return backup
+
+
+def migrate_to(engine: Engine, revision: str) -> None:
+    """Upgrade or downgrade the schema to `revision` ("head", "base" or an id)."""
+    with engine.begin() as conn:
+        config = alembic_config(conn)
+        current = MigrationContext.configure(conn).get_current_revision()
+        script = ScriptDirectory.from_config(config)
+        target = script.get_revision(revision) if revision not in ("head", "base") else None
+        going_down = revision == "base" or (
+            target is not None
+            and current is not None
+            and target.revision != current
+            and target.revision in {r.revision for r in script.iterate_revisions(current, "base")}
+        )
+        if going_down:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)

@@ -1,0 +1,183 @@
+"""ORM tables: typed, with named constraints so Alembic can batch-alter SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CLIENT_STATUSES = ("lead", "active", "paused", "alumni", "lost")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=False)}
+
+
+class ClientTable(Base):
+    """A lead or client."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('lead', 'active', 'paused', 'alumni', 'lost')", name="status_known"
+        ),
+        Index("ix_clients_deleted_at", "deleted_at"),
+        Index("ix_clients_last_name", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    preferred_name: Mapped[str] = mapped_column(String(100), default="")
+    company: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(100), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="")
+    locale: Mapped[str] = mapped_column(String(16), default="")
+    lead_source: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="lead")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+    emails: Mapped[list[ClientEmailTable]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ClientEmailTable.position"
+    )
+    phones: Mapped[list[ClientPhoneTable]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ClientPhoneTable.position"
+    )
+    tags: Mapped[list[TagTable]] = relationship(secondary="client_tags", lazy="raise")
+
+
+class ClientEmailTable(Base):
+    """One of a client's e-mail addresses; position 0 is the primary."""
+
+    __tablename__ = "client_emails"
+    __table_args__ = (UniqueConstraint("client_id", "address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(254))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClientPhoneTable(Base):
+    """One of a client's phone numbers; position 0 is the primary."""
+
+    __tablename__ = "client_phones"
+    __table_args__ = (UniqueConstraint("client_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TagTable(Base):
+    """A label shared by many clients."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class ClientTagTable(Base):
+    """Which client carries which tag."""
+
+    __tablename__ = "client_tags"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class PracticeTable(Base):
+    """The single practice profile row (id is always 1)."""
+
+    __tablename__ = "practice"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coach_name: Mapped[str] = mapped_column(String(100), default="")
+    business_name: Mapped[str] = mapped_column(String(100), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    logo_attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime]
+
+
+class AttachmentTable(Base):
+    """A file kept encrypted in the vault's attachments folder."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    blob_name: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class SettingTable(Base):
+    """A vault-level setting (JSON value), declared in coachdesk.settings."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditEventTable(Base):
+    """An append-only, hash-chained record of one change (no client content)."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadTable(Base):
+    """The chain's anchor: the last sequence number and hash, written with each append."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
