@@ -7,17 +7,17 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments and hand over to the CLI or the GUI."""
-    from coachdesk.cli.main import parse_args, run_command  # noqa: PLC0415 - keeps start-up lean
+    from coachdesk.cli.main import parse_args, run_command
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is not None:
         return run_command(args)
-    from coachdesk.cli.main import gui_options  # noqa: PLC0415
+    from coachdesk.cli.main import gui_options
 
     options = gui_options(args)
     if isinstance(options, int):
         return options
-    from coachdesk.ui.app import run_gui  # noqa: PLC0415 - Qt is loaded only for the GUI
+    from coachdesk.ui.app import run_gui
 
     return run_gui(options)
 

@@ -9,7 +9,6 @@ Window geometry alone is left to QSettings by the UI.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -54,7 +53,12 @@ class Setting:
 
 
 AUTO_LOCK_MINUTES = Setting(
-    "auto_lock_minutes", 10, "vault", "Lock the vault after this many idle minutes (0: never).", 0, 480
+    "auto_lock_minutes",
+    10,
+    "vault",
+    "Lock the vault after this many idle minutes (0: never).",
+    0,
+    480,
 )
 LAST_VAULT = Setting("last_vault", "", "machine", "The vault folder opened last time.")
 
@@ -95,4 +99,4 @@ class MachineSettings:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".new")
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)

@@ -9,7 +9,9 @@ from coachdesk.store.tables import Base
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("CoachDesk migrations run through coachdesk.store.migrate, not the alembic CLI.")
+    raise RuntimeError(
+        "CoachDesk migrations run through coachdesk.store.migrate, not the alembic CLI."
+    )
 
 context.configure(
     connection=connection,

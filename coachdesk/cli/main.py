@@ -71,16 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
     parser = _Parser(prog="coachdesk", description="CoachDesk: your practice, on your laptop.")
     parser.add_argument("--version", action="version", version=f"CoachDesk {__version__}")
-    parser.add_argument("--vault", type=Path, help="vault folder (default: COACHDESK_HOME or the user data folder)")
-    parser.add_argument("--passphrase-file", type=Path, help="read the passphrase from the first line of FILE")
-    parser.add_argument("--no-keychain", action="store_true", help="neither read nor store keys in the OS keychain")
+    parser.add_argument(
+        "--vault", type=Path, help="vault folder (default: COACHDESK_HOME or the user data folder)"
+    )
+    parser.add_argument(
+        "--passphrase-file", type=Path, help="read the passphrase from the first line of FILE"
+    )
+    parser.add_argument(
+        "--no-keychain", action="store_true", help="neither read nor store keys in the OS keychain"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     init = sub.add_parser("init", help="create a new encrypted vault")
     init.add_argument("--remember", action="store_true", help="remember the key in the OS keychain")
     init.add_argument("--json", action="store_true")
 
-    dm = sub.add_parser("demo", help="create a separate demo vault filled with a realistic practice")
+    dm = sub.add_parser(
+        "demo", help="create a separate demo vault filled with a realistic practice"
+    )
     dm.add_argument("--clients", type=int, default=40, help="how many clients (default 40)")
     dm.add_argument("--json", action="store_true")
 
@@ -100,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     show = csub.add_parser("show", help="show one client")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
-    edit = csub.add_parser("edit", help="change fields of a client (given fields replace old values)")
+    edit = csub.add_parser(
+        "edit", help="change fields of a client (given fields replace old values)"
+    )
     edit.add_argument("id", type=int)
     _client_fields(edit)
     edit.add_argument("--json", action="store_true")
@@ -151,7 +161,11 @@ def _open(args: argparse.Namespace) -> Vault:
 
 
 def _draft_from(args: argparse.Namespace, base: ClientDraft | None = None) -> ClientDraft:
-    values = {} if base is None else {name: getattr(base, name) for name in ClientDraft.__dataclass_fields__}
+    values = (
+        {}
+        if base is None
+        else {name: getattr(base, name) for name in ClientDraft.__dataclass_fields__}
+    )
     for name in ClientDraft.__dataclass_fields__:
         given = getattr(args, name, None)
         if given is None:
@@ -170,8 +184,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         MachineSettings().set(LAST_VAULT, str(root))
         keychain = secrets.status()
-        result = {"vault": str(root), "vault_id": vault.vault_id, "remembered": bool(args.remember),
-                  "keychain": keychain.description}
+        result = {
+            "vault": str(root),
+            "vault_id": vault.vault_id,
+            "remembered": bool(args.remember),
+            "keychain": keychain.description,
+        }
     finally:
         vault.close()
     if args.json:
@@ -190,8 +208,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     passphrase = given_passphrase(args.passphrase_file) or demo.DEMO_PASSPHRASE
     vault = demo.create_demo_vault(root, args.clients, passphrase)
     vault.close()
-    result = {"vault": str(root), "clients": args.clients,
-              "passphrase": "(as given)" if passphrase != demo.DEMO_PASSPHRASE else passphrase}
+    result = {
+        "vault": str(root),
+        "clients": args.clients,
+        "passphrase": "(as given)" if passphrase != demo.DEMO_PASSPHRASE else passphrase,
+    }
     if args.json:
         output.json_out(result)
     else:
@@ -210,13 +231,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         try:
             vault = _open(args)
         except PassphraseNeededError:
-            checks.append(doctor.Check("unlock", doctor.Outcome.INFO,
-                                       "locked: give the passphrase to check the database too"))
+            checks.append(
+                doctor.Check(
+                    "unlock",
+                    doctor.Outcome.INFO,
+                    "locked: give the passphrase to check the database too",
+                )
+            )
         except KnownError as exc:
             checks.append(doctor.Check("unlock", doctor.Outcome.FAIL, exc.message))
         else:
             try:
-                checks.append(doctor.Check("unlock", doctor.Outcome.OK, "the passphrase opens the vault"))
+                checks.append(
+                    doctor.Check("unlock", doctor.Outcome.OK, "the passphrase opens the vault")
+                )
                 checks.extend(doctor.check_vault(vault))
             except KnownError as exc:
                 checks.append(doctor.Check("database", doctor.Outcome.FAIL, exc.message))
@@ -229,7 +257,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         for c in checks:
             print(f"{c.outcome.value.upper():4}  {c.name:20} {c.detail}")
         if failed:
-            print(f"\n{len(failed)} problem(s): {failed[0].name}: {failed[0].detail}", file=sys.stderr)
+            print(
+                f"\n{len(failed)} problem(s): {failed[0].name}: {failed[0].detail}", file=sys.stderr
+            )
     return 1 if failed else 0
 
 
@@ -268,7 +298,10 @@ def _clients_action(vault: Vault, args: argparse.Namespace) -> int:
             output.client_text(client)
     elif action == "delete":
         moved = clients.trash_clients(vault, args.ids)
-        print(f"Moved {len(moved)} client(s) to the Trash; `coachdesk clients restore` brings them back.")
+        print(
+            f"Moved {len(moved)} client(s) to the Trash; "
+            "`coachdesk clients restore` brings them back."
+        )
     elif action == "restore":
         back = clients.restore_clients(vault, args.ids)
         print(f"Restored {len(back)} client(s) from the Trash.")
@@ -288,21 +321,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 output.json_out([output.plain(e) for e in events])
             else:
                 for e in events:
-                    print(f"#{e.seq:<6} {e.at[:19]}  {e.actor:12} {e.action:18} {e.entity} {e.entity_id}"
-                          + (f"  ({e.fields})" if e.fields else ""))
+                    print(
+                        f"#{e.seq:<6} {e.at[:19]}  {e.actor:12} {e.action:18} "
+                        f"{e.entity} {e.entity_id}" + (f"  ({e.fields})" if e.fields else "")
+                    )
             return 0
         result = audit_trail.verify(vault)
     finally:
         vault.close()
     if args.json:
-        output.json_out({"intact": result.intact, "entries": result.events,
-                         "first_bad_entry": result.problem.seq if result.problem else None,
-                         "reason": result.problem.reason if result.problem else None})
+        output.json_out(
+            {
+                "intact": result.intact,
+                "entries": result.events,
+                "first_bad_entry": result.problem.seq if result.problem else None,
+                "reason": result.problem.reason if result.problem else None,
+            }
+        )
     elif result.problem is None:
         print(f"Audit trail intact: {result.events} entries.")
     if result.problem is not None:
-        print(f"coachdesk: audit trail broken at entry #{result.problem.seq}: {result.problem.reason}",
-              file=sys.stderr)
+        print(
+            f"coachdesk: audit trail broken at entry #{result.problem.seq}: "
+            f"{result.problem.reason}",
+            file=sys.stderr,
+        )
         return 5
     return 0
 
@@ -386,5 +429,3 @@ def gui_options(args: argparse.Namespace) -> GuiOptions | int:
         last = MachineSettings().get(LAST_VAULT)
         root = Path(str(last)) if last else root
     return GuiOptions(root, passphrase, secret_store(args.no_keychain), bool(args.vault))
-
-

@@ -11,7 +11,7 @@ from coachdesk.domain.errors import KnownError, PassphraseNeededError
 from coachdesk.domain.passphrase import assess
 from coachdesk.store.keychain import KeyringStore, MemoryStore, SecretStore
 
-PASSPHRASE_ENV = "COACHDESK_PASSPHRASE"
+PASSPHRASE_ENV = "COACHDESK_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 def read_passphrase_file(path: Path) -> str:
@@ -57,7 +57,10 @@ def prompt_new() -> str:
     while True:
         first = getpass("New passphrase: ")
         hint = assess(first)
-        print(f"Strength: {hint.strength.name.replace('_', ' ').lower()}. {hint.advice}", file=sys.stderr)
+        print(
+            f"Strength: {hint.strength.name.replace('_', ' ').lower()}. {hint.advice}",
+            file=sys.stderr,
+        )
         if not hint.acceptable:
             continue
         if getpass("Repeat it: ") == first:

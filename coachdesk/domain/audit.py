@@ -29,13 +29,26 @@ class AuditEvent:
     def expected_hash(self) -> str:
         """The hash this event must carry, given its content and predecessor."""
         return chain_hash(
-            self.seq, self.at, self.actor, self.entity, self.entity_id, self.action,
-            self.fields, self.prev_hash,
+            self.seq,
+            self.at,
+            self.actor,
+            self.entity,
+            self.entity_id,
+            self.action,
+            self.fields,
+            self.prev_hash,
         )
 
 
 def chain_hash(
-    seq: int, at: str, actor: str, entity: str, entity_id: str, action: str, fields: str, prev_hash: str
+    seq: int,
+    at: str,
+    actor: str,
+    entity: str,
+    entity_id: str,
+    action: str,
+    fields: str,
+    prev_hash: str,
 ) -> str:
     """SHA-256 over a canonical encoding of the event and the previous hash."""
     payload = json.dumps(
@@ -67,7 +80,9 @@ def find_break(events: list[AuditEvent], head_seq: int, head_hash: str) -> Chain
             what = "missing" if event.seq > expected_seq else "out of order"
             return ChainProblem(expected_seq, f"entry #{expected_seq} is {what}")
         if event.prev_hash != prev:
-            return ChainProblem(event.seq, f"entry #{event.seq} does not follow entry #{event.seq - 1}")
+            return ChainProblem(
+                event.seq, f"entry #{event.seq} does not follow entry #{event.seq - 1}"
+            )
         if event.hash != event.expected_hash():
             return ChainProblem(event.seq, f"entry #{event.seq} was altered")
         prev = event.hash
@@ -75,6 +90,8 @@ def find_break(events: list[AuditEvent], head_seq: int, head_hash: str) -> Chain
     last_seq = expected_seq - 1
     if head_seq != last_seq or head_hash != prev:
         if head_seq > last_seq:
-            return ChainProblem(last_seq + 1, f"entries #{last_seq + 1}–#{head_seq} were removed from the end")
+            return ChainProblem(
+                last_seq + 1, f"entries #{last_seq + 1} to #{head_seq} were removed from the end"
+            )
         return ChainProblem(head_seq + 1, f"entry #{head_seq + 1} was added outside CoachDesk")
     return None

@@ -24,7 +24,9 @@ class ClientStatus(enum.StrEnum):
 
 # Pragmatic address check: one @, a dot in the domain, no spaces.  Full RFC 5322
 # parsing accepts addresses no mail client will send to, which helps nobody.
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?$", re.IGNORECASE)
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?(?:[-_](?:[A-Z]{2}|[0-9]{3}))?$")
 _TAG = re.compile(r"^[^,\n]{1,40}$")
@@ -197,5 +199,7 @@ class ClientRow:
 def changed_fields(before: ClientDraft, after: ClientDraft) -> tuple[str, ...]:
     """The names of the fields that differ, for the audit trail (names only, no values)."""
     return tuple(
-        name for name in ClientDraft.__dataclass_fields__ if getattr(before, name) != getattr(after, name)
+        name
+        for name in ClientDraft.__dataclass_fields__
+        if getattr(before, name) != getattr(after, name)
     )

@@ -15,9 +15,38 @@ from dataclasses import dataclass
 MIN_LENGTH = 10
 
 _COMMON = frozenset(
-    """password passw0rd letmein welcome qwerty azerty admin iloveyou monkey dragon
-    sunshine princess football baseball master shadow coach coaching mentor secret
-    trustno1 123456 1234567890 abc123 hello summer winter autumn spring changeme""".split()
+    [
+        "password",
+        "passw0rd",
+        "letmein",
+        "welcome",
+        "qwerty",
+        "azerty",
+        "admin",
+        "iloveyou",
+        "monkey",
+        "dragon",
+        "sunshine",
+        "princess",
+        "football",
+        "baseball",
+        "master",
+        "shadow",
+        "coach",
+        "coaching",
+        "mentor",
+        "secret",
+        "trustno1",
+        "123456",
+        "1234567890",
+        "abc123",
+        "hello",
+        "summer",
+        "winter",
+        "autumn",
+        "spring",
+        "changeme",
+    ]
 )
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "01234567890")
 
@@ -76,7 +105,9 @@ def assess(passphrase: str) -> StrengthHint:
     """Estimate the strength of a passphrase and say how to improve it."""
     if len(passphrase) < MIN_LENGTH:
         return StrengthHint(
-            Strength.TOO_WEAK, 0.0, f"Use at least {MIN_LENGTH} characters; four unrelated words work well."
+            Strength.TOO_WEAK,
+            0.0,
+            f"Use at least {MIN_LENGTH} characters; four unrelated words work well.",
         )
     words = [w for w in re.split(r"[\s\-_.]+", passphrase) if w]
     bits = _effective_length(passphrase) * math.log2(_alphabet_size(passphrase))
@@ -86,5 +117,7 @@ def assess(passphrase: str) -> StrengthHint:
     if bits < 40:
         return StrengthHint(Strength.WEAK, bits, "Too easy to guess: add more unrelated words.")
     if bits < 60:
-        return StrengthHint(Strength.FAIR, bits, "Fair: one or two more words would make it strong.")
+        return StrengthHint(
+            Strength.FAIR, bits, "Fair: one or two more words would make it strong."
+        )
     return StrengthHint(Strength.STRONG, bits, "Strong.")

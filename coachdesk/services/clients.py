@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from coachdesk.domain.clients import Client, ClientDraft, ClientRow, changed_fields
 from coachdesk.domain.errors import NotFoundError
-from coachdesk.store import audit, clients as repo
+from coachdesk.store import audit
+from coachdesk.store import clients as repo
 from coachdesk.store.vault import Vault
 
 ENTITY = "client"

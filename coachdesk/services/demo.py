@@ -15,31 +15,171 @@ from coachdesk.domain.clients import ClientDraft, ClientStatus
 from coachdesk.domain.errors import KnownError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import practice, vaults
-from coachdesk.store import audit, clients as repo
+from coachdesk.store import audit
+from coachdesk.store import clients as repo
 from coachdesk.store.keys import KdfParams
 from coachdesk.store.vault import Vault
 
-DEMO_PASSPHRASE = "demo practice vault passphrase"
+DEMO_PASSPHRASE = "demo practice vault passphrase"  # noqa: S105 - published on purpose
 
-FIRST = """Amara Ben Chloé Dmitri Elena Farid Grace Hiro Ines Jonas Keisha Luca Maya Nikolai Olivia
-Priya Quentin Rosa Sven Tariq Uma Valentina Wei Ximena Yusuf Zoe Aoife Bruno Carmen Dev Emeka
-Freya Gabriel Hana Isaac Julia Kwame Leila Mateo Noor Oscar Paula Rafael Sofia Tomás Ursula Viktor""".split()
-LAST = """Adeyemi Bauer Castillo Dubois Eriksen Fischer García Haddad Ivanova Jensen Kowalski Larsen
-Moreau Nakamura O'Brien Petrov Quinn Rossi Schmidt Tanaka Ueda Vasquez Walsh Xu Yamamoto Zimmermann
-Okafor Lindqvist Mendes Novak Silva Brennan Chowdhury Dimitrov Fontaine Gupta Hoffmann""".split()
-COMPANIES = """Northwind Labs|Blue Harbor Bank|Kestrel Design|Atlas Health|Juniper Legal|Orbit Logistics|
-Fernhill School|Copperleaf Studio|Meridian Energy|Lumen Analytics|Harbourview Council|
-Tidewater Foods|Summit Consulting|Quarry Games|Willow Publishing""".replace("\n", "").split("|")
-ROLES = """Product Manager|Software Engineer|Team Lead|Head of Design|Nurse Practitioner|Associate|
-Teacher|Marketing Director|Data Analyst|Operations Manager|Graduate|Finance Controller|
-UX Researcher|Founder|Engineering Manager""".replace("\n", "").split("|")
-ZONES = """Europe/London Europe/Berlin Europe/Madrid America/New_York America/Chicago
-America/Los_Angeles America/Sao_Paulo Asia/Singapore Asia/Tokyo Australia/Sydney
-Africa/Lagos Asia/Kolkata Pacific/Auckland""".split()
+FIRST = [
+    "Amara",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Keisha",
+    "Luca",
+    "Maya",
+    "Nikolai",
+    "Olivia",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Valentina",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Aoife",
+    "Bruno",
+    "Carmen",
+    "Dev",
+    "Emeka",
+    "Freya",
+    "Gabriel",
+    "Hana",
+    "Isaac",
+    "Julia",
+    "Kwame",
+    "Leila",
+    "Mateo",
+    "Noor",
+    "Oscar",
+    "Paula",
+    "Rafael",
+    "Sofia",
+    "Tomás",
+    "Ursula",
+    "Viktor",
+]
+LAST = [
+    "Adeyemi",
+    "Bauer",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "O'Brien",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Ueda",
+    "Vasquez",
+    "Walsh",
+    "Xu",
+    "Yamamoto",
+    "Zimmermann",
+    "Okafor",
+    "Lindqvist",
+    "Mendes",
+    "Novak",
+    "Silva",
+    "Brennan",
+    "Chowdhury",
+    "Dimitrov",
+    "Fontaine",
+    "Gupta",
+    "Hoffmann",
+]
+COMPANIES = [
+    "Northwind Labs",
+    "Blue Harbor Bank",
+    "Kestrel Design",
+    "Atlas Health",
+    "Juniper Legal",
+    "Orbit Logistics",
+    "Fernhill School",
+    "Copperleaf Studio",
+    "Meridian Energy",
+    "Lumen Analytics",
+    "Harbourview Council",
+    "Tidewater Foods",
+    "Summit Consulting",
+    "Quarry Games",
+    "Willow Publishing",
+]
+ROLES = [
+    "Product Manager",
+    "Software Engineer",
+    "Team Lead",
+    "Head of Design",
+    "Nurse Practitioner",
+    "Associate",
+    "Teacher",
+    "Marketing Director",
+    "Data Analyst",
+    "Operations Manager",
+    "Graduate",
+    "Finance Controller",
+    "UX Researcher",
+    "Founder",
+    "Engineering Manager",
+]
+ZONES = [
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Africa/Lagos",
+    "Asia/Kolkata",
+    "Pacific/Auckland",
+]
 LOCALES = ["en-GB", "en-US", "de-DE", "fr-FR", "es-ES", "pt-BR", "ja-JP", "en-AU"]
-SOURCES = ["Referral", "LinkedIn", "Website form", "Podcast", "Workshop", "Newsletter", "Alumni intro"]
-TAGS = ["interview prep", "exam prep", "portfolio", "leadership", "career change", "scholarship",
-        "returner", "vip", "group programme"]
+SOURCES = [
+    "Referral",
+    "LinkedIn",
+    "Website form",
+    "Podcast",
+    "Workshop",
+    "Newsletter",
+    "Alumni intro",
+]
+TAGS = [
+    "interview prep",
+    "exam prep",
+    "portfolio",
+    "leadership",
+    "career change",
+    "scholarship",
+    "returner",
+    "vip",
+    "group programme",
+]
 NOTES = [
     "Wants to move from individual contributor to team lead within the year.",
     "Preparing for a panel interview; nervous about case questions.",
@@ -49,8 +189,13 @@ NOTES = [
     "Considering a switch from finance into product management.",
     "",
 ]
-STATUS_WEIGHTS = [(ClientStatus.LEAD, 3), (ClientStatus.ACTIVE, 5), (ClientStatus.PAUSED, 1),
-                  (ClientStatus.ALUMNI, 2), (ClientStatus.LOST, 1)]
+STATUS_WEIGHTS = [
+    (ClientStatus.LEAD, 3),
+    (ClientStatus.ACTIVE, 5),
+    (ClientStatus.PAUSED, 1),
+    (ClientStatus.ALUMNI, 2),
+    (ClientStatus.LOST, 1),
+]
 
 
 def demo_client(rng: random.Random, index: int) -> ClientDraft:
@@ -62,8 +207,11 @@ def demo_client(rng: random.Random, index: int) -> ClientDraft:
         first_name=first,
         last_name=last,
         preferred_name=first[:3] if rng.random() < 0.1 else "",
-        emails=(f"{slug}{index}@example.com",) + ((f"{slug}@work.example.org",) if rng.random() < 0.2 else ()),
-        phones=(f"+44 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}",) if rng.random() < 0.7 else (),
+        emails=(f"{slug}{index}@example.com",)
+        + ((f"{slug}@work.example.org",) if rng.random() < 0.2 else ()),
+        phones=(f"+44 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}",)
+        if rng.random() < 0.7
+        else (),
         company=rng.choice(COMPANIES),
         role=rng.choice(ROLES),
         time_zone=rng.choice(ZONES),
@@ -75,7 +223,7 @@ def demo_client(rng: random.Random, index: int) -> ClientDraft:
     )
 
 
-class Cancelled(KnownError):
+class CancelledError(KnownError):
     """The coach stopped a long task; nothing it started was kept."""
 
 
@@ -92,7 +240,7 @@ def fill(
     added = 0
     while added < count:
         if cancel is not None and cancel.is_set():
-            raise Cancelled(f"Stopped after {added} demo clients.")
+            raise CancelledError(f"Stopped after {added} demo clients.")
         now = datetime.now(UTC).replace(tzinfo=None)
         with vault.writing() as session:
             for index in range(added, min(added + batch, count)):

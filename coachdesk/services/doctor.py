@@ -48,15 +48,23 @@ def check_files(root: Path) -> list[Check]:
         checks.append(Check("key file", Outcome.OK, f"intact, vault id {key_file.vault_id}"))
         mode = stat.S_IMODE(paths.key_file.stat().st_mode)
         if mode & 0o077:
-            checks.append(Check("key file permissions", Outcome.FAIL,
-                                f"{oct(mode)}: others can read it; run `chmod 600 {paths.key_file}`."))
+            checks.append(
+                Check(
+                    "key file permissions",
+                    Outcome.FAIL,
+                    f"{oct(mode)}: others can read it; run `chmod 600 {paths.key_file}`.",
+                )
+            )
     except KnownError as exc:
         checks.append(Check("key file", Outcome.FAIL, exc.message))
     free = shutil.disk_usage(root).free
     checks.append(
-        Check("disk", Outcome.OK if free >= MIN_FREE_BYTES else Outcome.FAIL,
-              f"{free / 2**30:.1f} GiB free" + ("" if free >= MIN_FREE_BYTES else
-                                                 "; free some space before working")),
+        Check(
+            "disk",
+            Outcome.OK if free >= MIN_FREE_BYTES else Outcome.FAIL,
+            f"{free / 2**30:.1f} GiB free"
+            + ("" if free >= MIN_FREE_BYTES else "; free some space before working"),
+        ),
     )
     return checks
 
@@ -79,19 +87,45 @@ def check_vault(vault: Vault) -> list[Check]:
         foreign = conn.execute(text("PRAGMA foreign_keys")).scalar()
         sync = conn.execute(text("PRAGMA synchronous")).scalar()
     encrypted = bool(version) and str(version).startswith("4.")
-    checks.append(Check("cipher", Outcome.OK if encrypted else Outcome.FAIL,
-                        f"SQLCipher {version} ({provider}), page {page} B, {hmac}"))
+    checks.append(
+        Check(
+            "cipher",
+            Outcome.OK if encrypted else Outcome.FAIL,
+            f"SQLCipher {version} ({provider}), page {page} B, {hmac}",
+        )
+    )
     pragmas_ok = str(journal).lower() == "wal" and foreign == 1 and sync == 2
-    checks.append(Check("connection settings", Outcome.OK if pragmas_ok else Outcome.FAIL,
-                        f"journal={journal}, foreign_keys={foreign}, synchronous={sync}"))
+    checks.append(
+        Check(
+            "connection settings",
+            Outcome.OK if pragmas_ok else Outcome.FAIL,
+            f"journal={journal}, foreign_keys={foreign}, synchronous={sync}",
+        )
+    )
     problems = vault.check_integrity()
-    checks.append(Check("integrity", Outcome.FAIL if problems else Outcome.OK,
-                        "; ".join(problems[:3]) if problems else "every page authenticates"))
+    checks.append(
+        Check(
+            "integrity",
+            Outcome.FAIL if problems else Outcome.OK,
+            "; ".join(problems[:3]) if problems else "every page authenticates",
+        )
+    )
     current, head = current_revision(vault.engine), head_revision()
-    checks.append(Check("migrations", Outcome.OK if current == head else Outcome.FAIL,
-                        f"schema {current}" + ("" if current == head else f", expected {head}")))
+    checks.append(
+        Check(
+            "migrations",
+            Outcome.OK if current == head else Outcome.FAIL,
+            f"schema {current}" + ("" if current == head else f", expected {head}"),
+        )
+    )
     result = audit_trail.verify(vault)
-    checks.append(Check("audit trail", Outcome.OK if result.intact else Outcome.FAIL,
-                        f"{result.events} entries intact" if result.problem is None
-                        else f"tampered: {result.problem.reason}"))
+    checks.append(
+        Check(
+            "audit trail",
+            Outcome.OK if result.intact else Outcome.FAIL,
+            f"{result.events} entries intact"
+            if result.problem is None
+            else f"tampered: {result.problem.reason}",
+        )
+    )
     return checks

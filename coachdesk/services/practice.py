@@ -33,13 +33,17 @@ def _logo_type(data: bytes) -> str:
     raise ValidationError({"logo": "The logo must be a PNG or JPEG image."})
 
 
-def save_profile(vault: Vault, profile: PracticeProfile, logo: bytes | None = None) -> PracticeProfile:
+def save_profile(
+    vault: Vault, profile: PracticeProfile, logo: bytes | None = None
+) -> PracticeProfile:
     """Validate and store the profile; `logo` (PNG/JPEG bytes) replaces the current logo."""
     clean = profile.validated()
     media_type = None
     if logo is not None:
         if len(logo) > MAX_LOGO_BYTES:
-            raise ValidationError({"logo": "The logo file is larger than 2 MB; use a smaller image."})
+            raise ValidationError(
+                {"logo": "The logo file is larger than 2 MB; use a smaller image."}
+            )
         media_type = _logo_type(logo)
     now = datetime.now(UTC).replace(tzinfo=None)
     blob = vault.attachments.put(logo) if logo is not None and media_type else None
@@ -65,17 +69,26 @@ def save_profile(vault: Vault, profile: PracticeProfile, logo: bytes | None = No
             ]
             if blob is not None and logo is not None and media_type is not None:
                 attachment = AttachmentTable(
-                    blob_name=blob, media_type=media_type, size=len(logo),
-                    sha256=hashlib.sha256(logo).hexdigest(), created_at=now,
+                    blob_name=blob,
+                    media_type=media_type,
+                    size=len(logo),
+                    sha256=hashlib.sha256(logo).hexdigest(),
+                    created_at=now,
                 )
                 session.add(attachment)
                 session.flush()
                 row.logo_attachment_id = attachment.id
                 changed.append("logo")
-            audit.append(session, vault.actor, "practice", 1, "create" if created else "update", changed)
+            audit.append(
+                session, vault.actor, "practice", 1, "create" if created else "update", changed
+            )
             session.flush()
             return PracticeProfile(
-                row.coach_name, row.business_name, row.time_zone, row.currency, row.logo_attachment_id
+                row.coach_name,
+                row.business_name,
+                row.time_zone,
+                row.currency,
+                row.logo_attachment_id,
             )
     except BaseException:
         if blob is not None:

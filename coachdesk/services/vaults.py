@@ -6,7 +6,8 @@ from pathlib import Path
 
 from coachdesk.domain.errors import PassphraseNeededError, ValidationError
 from coachdesk.domain.passphrase import assess
-from coachdesk.store import audit, vault as vault_store
+from coachdesk.store import audit
+from coachdesk.store import vault as vault_store
 from coachdesk.store.keychain import SecretStore
 from coachdesk.store.keys import KdfParams
 from coachdesk.store.vault import Vault, VaultPaths

@@ -22,9 +22,9 @@ MAGIC = b"CDA1"
 
 
 def _subkey(data_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"coachdesk attachments v1").derive(
-        data_key
-    )
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"coachdesk attachments v1"
+    ).derive(data_key)
 
 
 class AttachmentStore:

@@ -33,8 +33,15 @@ def append(
     digest = chain_hash(seq, at, actor, entity, str(entity_id), action, field_list, prev)
     session.add(
         AuditEventTable(
-            seq=seq, at=at, actor=actor, entity=entity, entity_id=str(entity_id),
-            action=action, fields=field_list, prev_hash=prev, hash=digest,
+            seq=seq,
+            at=at,
+            actor=actor,
+            entity=entity,
+            entity_id=str(entity_id),
+            action=action,
+            fields=field_list,
+            prev_hash=prev,
+            hash=digest,
         )
     )
     if head is None:
@@ -47,8 +54,15 @@ def append(
 
 def _to_event(row: AuditEventTable) -> AuditEvent:
     return AuditEvent(
-        row.seq, row.at, row.actor, row.entity, row.entity_id, row.action, row.fields,
-        row.prev_hash, row.hash,
+        row.seq,
+        row.at,
+        row.actor,
+        row.entity,
+        row.entity_id,
+        row.action,
+        row.fields,
+        row.prev_hash,
+        row.hash,
     )
 
 

@@ -17,7 +17,7 @@ from coachdesk.store.tables import (
 )
 
 
-def _with_children() -> Select[tuple[ClientTable]]:
+def _with_children() -> Select[ClientTable]:
     return select(ClientTable).options(
         selectinload(ClientTable.emails),
         selectinload(ClientTable.phones),
@@ -66,7 +66,9 @@ def to_record(row: ClientTable) -> Client:
 def _tags_by_name(session: Session, names: tuple[str, ...]) -> list[TagTable]:
     if not names:
         return []
-    existing = {t.name: t for t in session.scalars(select(TagTable).where(TagTable.name.in_(names)))}
+    existing = {
+        t.name: t for t in session.scalars(select(TagTable).where(TagTable.name.in_(names)))
+    }
     tags = []
     for name in names:
         tag = existing.get(name)
@@ -81,8 +83,15 @@ def _tags_by_name(session: Session, names: tuple[str, ...]) -> list[TagTable]:
 def apply_draft(session: Session, row: ClientTable, draft: ClientDraft, now: datetime) -> None:
     """Copy a validated draft onto an ORM row (new or loaded with its children)."""
     for name in (
-        "first_name", "last_name", "preferred_name", "company", "role", "time_zone",
-        "locale", "lead_source", "notes",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "company",
+        "role",
+        "time_zone",
+        "locale",
+        "lead_source",
+        "notes",
     ):
         setattr(row, name, getattr(draft, name))
     row.status = draft.status.value
@@ -139,18 +148,34 @@ def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
     rows = []
     for r in session.execute(
         select(
-            ClientTable.id, ClientTable.first_name, ClientTable.last_name,
-            ClientTable.preferred_name, ClientTable.company, ClientTable.status,
+            ClientTable.id,
+            ClientTable.first_name,
+            ClientTable.last_name,
+            ClientTable.preferred_name,
+            ClientTable.company,
+            ClientTable.status,
             ClientTable.updated_at,
         ).where(deleted)
     ):
         name = display_name(r.first_name, r.last_name, r.preferred_name)
-        email, phone, tag_list = emails.get(r.id, ""), phones.get(r.id, ""), tuple(tags.get(r.id, ()))
-        search = " ".join((name, r.first_name, email, phone, r.company, r.status, *tag_list)).lower()
+        email, phone, tag_list = (
+            emails.get(r.id, ""),
+            phones.get(r.id, ""),
+            tuple(tags.get(r.id, ())),
+        )
+        search = " ".join(
+            (name, r.first_name, email, phone, r.company, r.status, *tag_list)
+        ).lower()
         rows.append(
             ClientRow(
-                id=r.id, name=name, email=email, phone=phone, company=r.company,
-                status=ClientStatus(r.status), tags=tag_list, updated_at=r.updated_at,
+                id=r.id,
+                name=name,
+                email=email,
+                phone=phone,
+                company=r.company,
+                status=ClientStatus(r.status),
+                tags=tag_list,
+                updated_at=r.updated_at,
                 search_text=search,
             )
         )

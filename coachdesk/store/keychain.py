@@ -77,7 +77,7 @@ class KeyringStore:
 
     def _keyring(self) -> object:
         if self._backend is None:
-            import keyring  # noqa: PLC0415 - keyring probes D-Bus on import; only when asked
+            import keyring
 
             self._backend = keyring.get_keyring()
         return self._backend

@@ -100,7 +100,7 @@ def _write_atomically(path: Path, content: dict[str, Any]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    tmp.replace(path)
     fsync_dir(path.parent)
 
 
@@ -150,19 +150,25 @@ class KeyFile:
         kek = _derive(passphrase, _unb64(kdf["salt"]), params)
         try:
             return AESGCM(kek).decrypt(
-                _unb64(self.content["nonce"]), _unb64(self.content["wrapped_key"]), self.vault_id.encode()
+                _unb64(self.content["nonce"]),
+                _unb64(self.content["wrapped_key"]),
+                self.vault_id.encode(),
             )
         except InvalidTag:
             raise WrongPassphraseError("That passphrase does not unlock this vault.") from None
 
-    def rewrap(self, data_key: bytes, new_passphrase: str, params: KdfParams | None = None) -> KeyFile:
+    def rewrap(
+        self, data_key: bytes, new_passphrase: str, params: KdfParams | None = None
+    ) -> KeyFile:
         """Replace the passphrase; crash-safe (old or new wrapping, never neither)."""
         content = _wrap(data_key, new_passphrase, self.vault_id, params or KdfParams())
         _write_atomically(self.path, content)
         return KeyFile(self.path, self.vault_id, content)
 
 
-def create_key_file(path: Path, passphrase: str, params: KdfParams | None = None) -> tuple[KeyFile, bytes]:
+def create_key_file(
+    path: Path, passphrase: str, params: KdfParams | None = None
+) -> tuple[KeyFile, bytes]:
     """Make a new random data key and store it wrapped by `passphrase`."""
     data_key = secrets.token_bytes(DATA_KEY_BYTES)
     vault_id = str(uuid.uuid4())

@@ -136,8 +136,12 @@ def create(root: Path, passphrase: str, actor: str, kdf: KdfParams | None = None
         vault.migrate()
         paths.db.chmod(0o600)
     except BaseException:
-        for leftover in (paths.db, paths.key_file, paths.db.with_name(DB_FILE + "-wal"),
-                         paths.db.with_name(DB_FILE + "-shm")):
+        for leftover in (
+            paths.db,
+            paths.key_file,
+            paths.db.with_name(DB_FILE + "-wal"),
+            paths.db.with_name(DB_FILE + "-shm"),
+        ):
             leftover.unlink(missing_ok=True)
         raise
     return vault

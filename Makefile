@@ -1,0 +1,51 @@
+# CoachDesk: `make run` opens the app, `make test` runs everything CI runs.
+# Both start from nothing: they create .venv and install what is needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TESTS  := tests/unit tests/store tests/cli tests/ui
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: install run test lint typecheck imports pytest soak bench installer clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "CoachDesk needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	bash scripts/qt-system-libs.sh $(BIN)/python
+	touch $(STAMP)
+
+run: install
+	QT_QPA_PLATFORM= $(BIN)/coachdesk
+
+test: install lint typecheck imports pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+imports: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest $(TESTS)
+
+soak: install
+	COACHDESK_LONG=1 $(BIN)/pytest -m slow $(TESTS)
+
+bench: install
+	$(BIN)/python bench/startup_and_list.py
+
+installer: install
+	$(BIN)/pyinstaller --noconfirm build_installer.spec
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
