@@ -16,7 +16,9 @@ PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A fresh COACHDESK_HOME; no passphrase in the environment."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("COACHDESK_HOME", str(home))
