@@ -47,7 +47,9 @@ app.exec()
 def env_for_gui(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env.update(COACHDESK_HOME=str(home), COACHDESK_PASSPHRASE=PASSPHRASE, COACHDESK_BENCH_STARTUP="1")
+    env.update(
+        COACHDESK_HOME=str(home), COACHDESK_PASSPHRASE=PASSPHRASE, COACHDESK_BENCH_STARTUP="1"
+    )
     return env
 
 
@@ -62,7 +64,9 @@ def startup_ms(argv: list[str], env: dict[str, str]) -> float:
 
 
 def spread(samples: list[float]) -> str:
-    return f"median {statistics.median(samples):8.1f} ms  (min {min(samples):.1f}, max {max(samples):.1f}, n={len(samples)})"
+    median = statistics.median(samples)
+    low, high = min(samples), max(samples)
+    return f"median {median:8.1f} ms  (min {low:.1f}, max {high:.1f}, n={len(samples)})"
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -106,9 +110,8 @@ def bench_list_and_filter(vault_dir: Path, repeats: int) -> None:
         vault.close()
     try:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtWidgets import QApplication
-
         from coachdesk.ui.models.client_table import ClientTableModel
+        from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         print(f"filter-as-you-type: skipped ({exc})")
         return
@@ -116,7 +119,8 @@ def bench_list_and_filter(vault_dir: Path, repeats: int) -> None:
     model = ClientTableModel()
     started = time.perf_counter()
     model.set_rows(rows)
-    print(f"client list model fill ({len(rows):,} rows): {(time.perf_counter() - started) * 1000:.1f} ms")
+    fill_ms = (time.perf_counter() - started) * 1000
+    print(f"client list model fill ({len(rows):,} rows): {fill_ms:.1f} ms")
     typed = []
     sample_names = [r.name for r in rows[:: max(1, len(rows) // 20)]][:20]
     for name in sample_names:
@@ -150,15 +154,31 @@ def workload(root: Path) -> dict[str, float]:
     try:
         timed("seed 5,000 clients (10 transactions)", lambda: demo.fill(vault, 5000, batch=500))
         created: list[int] = []
-        timed("300 single-client creates (300 commits)", lambda: created.extend(
-            clients.create_client(vault, ClientDraft(first_name=f"N{i}", last_name="Bench",
-                                                     emails=(f"n{i}@example.com",))).id
-            for i in range(300)))
-        timed("300 edits (300 commits)", lambda: [
-            clients.update_client(vault, cid, ClientDraft(first_name="Edited", last_name=str(cid)))
-            for cid in created])
-        timed("2,000 client reads", lambda: [clients.get_client(vault, 1 + (i * 37) % 5000)
-                                             for i in range(2000)])
+        timed(
+            "300 single-client creates (300 commits)",
+            lambda: created.extend(
+                clients.create_client(
+                    vault,
+                    ClientDraft(
+                        first_name=f"N{i}", last_name="Bench", emails=(f"n{i}@example.com",)
+                    ),
+                ).id
+                for i in range(300)
+            ),
+        )
+        timed(
+            "300 edits (300 commits)",
+            lambda: [
+                clients.update_client(
+                    vault, cid, ClientDraft(first_name="Edited", last_name=str(cid))
+                )
+                for cid in created
+            ],
+        )
+        timed(
+            "2,000 client reads",
+            lambda: [clients.get_client(vault, 1 + (i * 37) % 5000) for i in range(2000)],
+        )
         timed("20 full list loads", lambda: [clients.list_clients(vault) for _ in range(20)])
     finally:
         vault.close()
@@ -184,9 +204,14 @@ def bench_cipher_overhead(repeats: int) -> None:
         c = statistics.median(r[phase] for r in cipher_runs)
         p = statistics.median(r[phase] for r in plain_runs)
         total_c, total_p = total_c + c, total_p + p
-        print(f"  {phase:42} SQLCipher {c * 1000:8.1f} ms   SQLite {p * 1000:8.1f} ms   ratio {c / p:.2f}x")
-    print(f"  {'total':42} SQLCipher {total_c * 1000:8.1f} ms   SQLite {total_p * 1000:8.1f} ms   "
-          f"ratio {total_c / total_p:.2f}x (target <= 1.3x)")
+        print(
+            f"  {phase:42} SQLCipher {c * 1000:8.1f} ms   SQLite {p * 1000:8.1f} ms   "
+            f"ratio {c / p:.2f}x"
+        )
+    print(
+        f"  {'total':42} SQLCipher {total_c * 1000:8.1f} ms   SQLite {total_p * 1000:8.1f} ms   "
+        f"ratio {total_c / total_p:.2f}x (target <= 1.3x)"
+    )
 
 
 def sqlite_versions() -> str:
@@ -203,7 +228,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the big vault in this folder")
-    parser.add_argument("--skip", action="append", default=[], choices=["startup", "list", "cipher"])
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["startup", "list", "cipher"]
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
