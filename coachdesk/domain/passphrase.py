@@ -110,10 +110,14 @@ def assess(passphrase: str) -> StrengthHint:
             f"Use at least {MIN_LENGTH} characters; four unrelated words work well.",
         )
     words = [w for w in re.split(r"[\s\-_.]+", passphrase) if w]
-    bits = _effective_length(passphrase) * math.log2(_alphabet_size(passphrase))
-    if len(words) >= 4:
-        # Several words: credit each as a pick from a large vocabulary.
-        bits = max(bits, len(words) * 11.0)
+    distinct = list(dict.fromkeys(w.lower() for w in words))
+    # A repeated word adds nothing a guesser has to find: score each word once.
+    scored = passphrase if len(distinct) == len(words) else " ".join(distinct)
+    bits = _effective_length(scored) * math.log2(_alphabet_size(scored))
+    uncommon = [w for w in distinct if w not in _COMMON]
+    if len(uncommon) >= 4:
+        # Several words: credit each distinct, uncommon one as a pick from a large vocabulary.
+        bits = max(bits, len(uncommon) * 11.0)
     if bits < 40:
         return StrengthHint(Strength.WEAK, bits, "Too easy to guess: add more unrelated words.")
     if bits < 60:

@@ -137,7 +137,7 @@ class KeyFile:
             vault_id = str(content["vault_id"])
         except FileNotFoundError:
             raise
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise VaultDamagedError(
                 f"The vault's key file {path} is damaged; restore it from a backup."
             ) from exc

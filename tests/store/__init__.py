@@ -1,0 +1,1 @@
+"""Store tests: real SQLCipher files in temporary folders."""

@@ -1,0 +1,1 @@
+"""Unit tests: plain rules, no Qt, no database."""
