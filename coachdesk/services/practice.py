@@ -46,7 +46,8 @@ def save_profile(
             )
         media_type = _logo_type(logo)
     now = datetime.now(UTC).replace(tzinfo=None)
-    blob = vault.attachments.put(logo) if logo is not None and media_type else None
+    new_blob = vault.attachments.put(logo) if logo is not None else None
+    old_blob = None
     try:
         with vault.writing() as session:
             row = session.get(PracticeTable, 1)
@@ -54,22 +55,14 @@ def save_profile(
             if row is None:
                 row = PracticeTable(id=1, updated_at=now)
                 session.add(row)
-            before = (row.coach_name, row.business_name, row.time_zone, row.currency)
-            row.coach_name, row.business_name = clean.coach_name, clean.business_name
-            row.time_zone, row.currency, row.updated_at = clean.time_zone, clean.currency, now
-            changed = [
-                name
-                for name, old, new in zip(
-                    ("coach_name", "business_name", "time_zone", "currency"),
-                    before,
-                    (clean.coach_name, clean.business_name, clean.time_zone, clean.currency),
-                    strict=True,
-                )
-                if old != new
-            ]
-            if blob is not None and logo is not None and media_type is not None:
+            fields = ("coach_name", "business_name", "time_zone", "currency")
+            changed = [f for f in fields if getattr(row, f) != getattr(clean, f)]
+            for f in fields:
+                setattr(row, f, getattr(clean, f))
+            row.updated_at = now
+            if new_blob is not None and logo is not None and media_type is not None:
                 attachment = AttachmentTable(
-                    blob_name=blob,
+                    blob_name=new_blob,
                     media_type=media_type,
                     size=len(logo),
                     sha256=hashlib.sha256(logo).hexdigest(),
@@ -77,13 +70,17 @@ def save_profile(
                 )
                 session.add(attachment)
                 session.flush()
+                old = session.get(AttachmentTable, row.logo_attachment_id or 0)
                 row.logo_attachment_id = attachment.id
+                if old is not None:
+                    old_blob = old.blob_name
+                    session.delete(old)
                 changed.append("logo")
             audit.append(
                 session, vault.actor, "practice", 1, "create" if created else "update", changed
             )
             session.flush()
-            return PracticeProfile(
+            saved = PracticeProfile(
                 row.coach_name,
                 row.business_name,
                 row.time_zone,
@@ -91,9 +88,12 @@ def save_profile(
                 row.logo_attachment_id,
             )
     except BaseException:
-        if blob is not None:
-            vault.attachments.delete(blob)
+        if new_blob is not None:
+            vault.attachments.delete(new_blob)
         raise
+    if old_blob is not None:
+        vault.attachments.delete(old_blob)
+    return saved
 
 
 def logo_bytes(vault: Vault) -> bytes | None:

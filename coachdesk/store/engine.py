@@ -9,6 +9,7 @@ else about a connection is set in the one `connect` listener.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,23 @@ def damaged_message(db_path: Path) -> str:
     )
 
 
+@cache
+def _quiet_sqlcipher_log() -> None:
+    """SQLCipher logs page errors to stderr; we report them ourselves, in words.
+
+    The log level is process-wide, so it is set once on a keyless in-memory
+    connection that never holds data.
+    """
+    probe = sqlcipher3.connect(":memory:")
+    try:
+        probe.execute("PRAGMA cipher_log_level = NONE").fetchall()
+    finally:
+        probe.close()
+
+
 def open_raw(db_path: Path, data_key: bytes) -> Any:
     """A DB-API connection with the key set first and proven against the file."""
+    _quiet_sqlcipher_log()
     conn = connect_dbapi(str(db_path), check_same_thread=False, isolation_level=None)
     try:
         conn.execute(key_pragma(data_key))

@@ -41,7 +41,7 @@ def current_revision(engine: Engine) -> str | None:
 def backup_copy(db_path: Path, data_key: bytes, backups_dir: Path, label: str) -> Path:
     """A consistent, still-encrypted copy of the database (SQLite's online backup)."""
     backups_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target = backups_dir / f"coachdesk-{stamp}-{label}.db"
     src = open_raw(db_path, data_key)
     dst = open_raw(target, data_key)

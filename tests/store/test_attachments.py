@@ -89,6 +89,11 @@ def test_profile_with_logo_round_trip(vault: Vault) -> None:
     # A new logo replaces the old one; saving without a logo keeps it.
     practice.save_profile(vault, PROFILE, logo=JPEG)
     assert practice.logo_bytes(vault) == JPEG
+    # ...and the old one is gone: one attachment row, one encrypted file.
+    assert sql(vault, "SELECT count(*) FROM attachments") == [(1,)]
+    assert [p.name for p in vault.paths.attachments.iterdir()] == [
+        sql(vault, "SELECT blob_name FROM attachments")[0][0]
+    ]
     practice.save_profile(
         vault, PracticeProfile("Sam Rivera", "Rivera Coaching", "Europe/Paris", "EUR")
     )
