@@ -33,6 +33,8 @@ class Setting:
     def parse(self, raw: Any) -> int | str | bool:
         """`raw` converted to this setting's type, or ValidationError."""
         kind = type(self.default)
+        if raw is None:
+            return self.default
         try:
             if kind is bool:
                 value: int | str | bool = (
@@ -43,7 +45,8 @@ class Setting:
             else:
                 value = str(raw)
         except (TypeError, ValueError):
-            raise ValidationError({self.key: f"Expected a {kind.__name__}, got {raw!r}."}) from None
+            wanted = {int: "a whole number", str: "text", bool: "yes or no"}[kind]
+            raise ValidationError({self.key: f"Expected {wanted}, got {raw!r}."}) from None
         if isinstance(value, int) and not isinstance(value, bool):
             if self.minimum is not None and value < self.minimum:
                 raise ValidationError({self.key: f"Must be at least {self.minimum}."})

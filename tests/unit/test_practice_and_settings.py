@@ -68,10 +68,9 @@ def test_int_setting_parses_within_bounds(raw: object, value: int) -> None:
     [
         (-1, "at least 0"),
         (481, "at most 480"),
-        ("abc", "Expected a int"),
-        (None, "Expected a int"),
-        ("", "Expected a int"),
-        ([5], "Expected a int"),
+        ("abc", "Expected a whole number"),
+        ("", "Expected a whole number"),
+        ([5], "Expected a whole number"),
     ],
 )
 def test_int_setting_rejects_out_of_bounds_and_garbage(raw: object, message: str) -> None:
@@ -98,6 +97,11 @@ def test_int_setting_rejects_out_of_bounds_and_garbage(raw: object, message: str
 def test_bool_setting(raw: object, value: bool) -> None:
     flag = Setting("flag", False, "machine", "A switch.")
     assert flag.parse(raw) is value
+
+
+def test_missing_value_reads_as_the_default() -> None:
+    assert AUTO_LOCK_MINUTES.parse(None) == AUTO_LOCK_MINUTES.default
+    assert LAST_VAULT.parse(None) == ""
 
 
 def test_str_setting_and_unbounded_int() -> None:
