@@ -1,0 +1,1 @@
+"""Dialogs: vault creation and unlock, practice profile, client editor."""

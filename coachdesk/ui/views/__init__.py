@@ -1,0 +1,1 @@
+"""The main window's areas: clients, trash, audit trail, settings."""

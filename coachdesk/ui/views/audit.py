@@ -1,0 +1,180 @@
+"""The audit trail: what changed and when, and a check that nobody rewrote the record."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coachdesk.domain.audit import AuditEvent
+from coachdesk.services import audit_trail
+from coachdesk.services.audit_trail import Verification
+from coachdesk.ui.models.audit_table import AuditTableModel
+from coachdesk.ui.ops import VaultOps
+from coachdesk.ui.widgets import ERROR_COLOR, OK_COLOR, heading, muted
+
+RECENT_LIMIT = 500
+
+
+class AuditView(QWidget):
+    """The newest audit events and the Verify button.
+
+    Args:
+        ops: the vault operations.
+        parent: the owning widget.
+    """
+
+    def __init__(self, ops: VaultOps, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._stale = True
+        self._fitted = False
+        self.model = AuditTableModel(self)
+
+        self.verify_button = QPushButton("Verify the trail")
+        self.verify_button.setToolTip("Check every entry against the one before it")
+        self.verify_button.clicked.connect(self.verify)
+        self.result = QLabel()
+        self.result.setObjectName("verifyResult")
+        self.result.setWordWrap(True)
+        self.result.setVisible(False)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 12)
+        header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setHighlightSections(False)
+        char = self.table.fontMetrics().averageCharWidth()
+        for column, chars in enumerate((7, 24, 24, 30, 26)):
+            self.table.setColumnWidth(column, chars * char)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+        top = QHBoxLayout()
+        top.addWidget(heading("Audit trail"))
+        top.addStretch(1)
+        top.addWidget(self.verify_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(
+            muted(
+                "Every change is recorded here: what happened, to which record and when, "
+                "never the content itself. Each entry is sealed with the one before it, so "
+                "an entry edited or removed outside CoachDesk shows up when you verify."
+            )
+        )
+        layout.addWidget(self.result)
+        layout.addWidget(self.table, 1)
+
+        ops.opened.connect(self._on_vault_opened)
+        ops.closed.connect(self.clear)
+        ops.changed.connect(self._on_data_changed)
+
+    @Slot()
+    def reload(self) -> None:
+        """Load the newest events on the db lane."""
+        self._stale = False
+        self._ops.run(
+            lambda vault: audit_trail.recent_events(vault, RECENT_LIMIT),
+            on_done=self._on_events_loaded,
+            owner=self,
+            context="loading the audit trail",
+        )
+
+    @Slot()
+    def verify(self) -> None:
+        """Walk the whole chain on the db lane and say whether it is intact."""
+        self.verify_button.setEnabled(False)
+        self.verify_button.setText("Verifying…")
+        job = self._ops.run(
+            audit_trail.verify,
+            on_done=self._on_verified,
+            owner=self,
+            context="verifying the audit trail",
+        )
+        if job is not None:
+            job.finished.connect(self._on_verify_finished)
+        else:
+            self._on_verify_finished()
+
+    @Slot()
+    def clear(self) -> None:
+        """Forget the events shown (the vault is locking)."""
+        self.model.clear()
+        self.result.setVisible(False)
+        self._stale = True
+
+    def showEvent(self, event: object) -> None:
+        """Load when shown, if anything changed since the last look."""
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._stale and self._ops.is_open:
+            self.reload()
+
+    @Slot()
+    def _on_vault_opened(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    @Slot(str)
+    def _on_data_changed(self, _kind: str) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    @Slot(object)
+    def _on_events_loaded(self, events: list[AuditEvent]) -> None:
+        self.model.set_events(events)
+        if events and not self._fitted:
+            self._fit_columns()
+            self._fitted = True
+
+    def _fit_columns(self, sample: int = 200) -> None:
+        metrics = self.table.fontMetrics()
+        rows = min(self.model.rowCount(), sample)
+        for column in range(self.model.columnCount() - 1):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = metrics.horizontalAdvance(title)
+            for row in range(rows):
+                text = str(self.model.data(self.model.index(row, column)) or "")
+                width = max(width, metrics.horizontalAdvance(text))
+            self.table.setColumnWidth(column, min(width + 24, 320))
+
+    @Slot(object)
+    def _on_verified(self, verification: Verification) -> None:
+        if verification.problem is None:
+            self.result.setText(
+                f"✓  The trail is intact: all {verification.events:,} entries check out."
+            )
+            self.result.setStyleSheet(f"color: {OK_COLOR}; font-weight: 600;")
+        else:
+            self.result.setText(
+                f"✗  The trail was tampered with: {verification.problem.reason} "
+                f"(first bad entry: #{verification.problem.seq}). Restore the vault from a "
+                "backup taken before that date, or keep this copy as evidence."
+            )
+            self.result.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: 600;")
+        self.result.setVisible(True)
+
+    @Slot()
+    def _on_verify_finished(self) -> None:
+        self.verify_button.setEnabled(True)
+        self.verify_button.setText("Verify the trail")
