@@ -1,17 +1,15 @@
-"""`coachdesk` command line: argument parsing and one function per command."""
+"""`coachdesk` commands: one function per command, one-line errors, exit codes."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
-from coachdesk import __version__
 from coachdesk.cli import output
+from coachdesk.cli.args import vault_dir
 from coachdesk.cli.secrets import (
     given_passphrase,
     prompt_existing,
@@ -22,10 +20,9 @@ from coachdesk.cli.secrets import (
 from coachdesk.domain.clients import ClientDraft, ClientStatus
 from coachdesk.domain.errors import KnownError, PassphraseNeededError, ValidationError
 from coachdesk.logs import log_failure, setup_logging
-from coachdesk.paths import default_vault_dir, demo_vault_dir
+from coachdesk.paths import demo_vault_dir
 from coachdesk.services import audit_trail, clients, demo, doctor, vaults
 from coachdesk.settings import LAST_VAULT, MachineSettings
-from coachdesk.store.keychain import SecretStore
 from coachdesk.store.vault import Vault
 
 ACTOR = "coach@cli"
@@ -34,123 +31,10 @@ EXIT_BUG = 70
 log = logging.getLogger(__name__)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage dump) for user mistakes."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"coachdesk: {message} (see `{self.prog} --help`)\n")
-
-
-@dataclass(frozen=True, slots=True)
-class GuiOptions:
-    """What the app needs to start: which vault, an optional passphrase, the keychain."""
-
-    vault_dir: Path
-    passphrase: str | None
-    secrets: SecretStore
-    vault_given: bool
-
-
-def _client_fields(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--first", dest="first_name", help="first name")
-    parser.add_argument("--last", dest="last_name", help="last name")
-    parser.add_argument("--preferred", dest="preferred_name", help="preferred name")
-    parser.add_argument("--email", dest="emails", action="append", help="e-mail (repeatable)")
-    parser.add_argument("--phone", dest="phones", action="append", help="phone (repeatable)")
-    parser.add_argument("--company")
-    parser.add_argument("--role")
-    parser.add_argument("--tz", dest="time_zone", help="IANA time zone, e.g. Europe/London")
-    parser.add_argument("--locale", help="e.g. en-GB")
-    parser.add_argument("--source", dest="lead_source", help="lead source")
-    parser.add_argument("--status", choices=[s.value for s in ClientStatus])
-    parser.add_argument("--tag", dest="tags", action="append", help="tag (repeatable)")
-    parser.add_argument("--notes")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command tree."""
-    parser = _Parser(prog="coachdesk", description="CoachDesk: your practice, on your laptop.")
-    parser.add_argument("--version", action="version", version=f"CoachDesk {__version__}")
-    parser.add_argument(
-        "--vault", type=Path, help="vault folder (default: COACHDESK_HOME or the user data folder)"
-    )
-    parser.add_argument(
-        "--passphrase-file", type=Path, help="read the passphrase from the first line of FILE"
-    )
-    parser.add_argument(
-        "--no-keychain", action="store_true", help="neither read nor store keys in the OS keychain"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    init = sub.add_parser("init", help="create a new encrypted vault")
-    init.add_argument("--remember", action="store_true", help="remember the key in the OS keychain")
-    init.add_argument("--json", action="store_true")
-
-    dm = sub.add_parser(
-        "demo", help="create a separate demo vault filled with a realistic practice"
-    )
-    dm.add_argument("--clients", type=int, default=40, help="how many clients (default 40)")
-    dm.add_argument("--json", action="store_true")
-
-    dr = sub.add_parser("doctor", help="check the vault, cipher, keychain, migrations and disk")
-    dr.add_argument("--json", action="store_true")
-
-    cl = sub.add_parser("clients", help="list, add, show, edit or delete clients")
-    csub = cl.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
-    ls = csub.add_parser("list", help="list clients")
-    ls.add_argument("--trash", action="store_true", help="list the Trash instead")
-    ls.add_argument("--status", choices=[s.value for s in ClientStatus])
-    ls.add_argument("--tag")
-    ls.add_argument("--json", action="store_true")
-    add = csub.add_parser("add", help="add a client")
-    _client_fields(add)
-    add.add_argument("--json", action="store_true")
-    show = csub.add_parser("show", help="show one client")
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true")
-    edit = csub.add_parser(
-        "edit", help="change fields of a client (given fields replace old values)"
-    )
-    edit.add_argument("id", type=int)
-    _client_fields(edit)
-    edit.add_argument("--json", action="store_true")
-    delete = csub.add_parser("delete", help="move clients to the Trash")
-    delete.add_argument("ids", type=int, nargs="+")
-    restore = csub.add_parser("restore", help="bring clients back from the Trash")
-    restore.add_argument("ids", type=int, nargs="+")
-    empty = csub.add_parser("empty-trash", help="delete every client in the Trash for good")
-    empty.add_argument("--confirm", action="store_true", help="required: this cannot be undone")
-
-    au = sub.add_parser("audit", help="the tamper-evident audit trail")
-    asub = au.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
-    verify = asub.add_parser("verify", help="check every entry of the hash chain")
-    verify.add_argument("--json", action="store_true")
-    alist = asub.add_parser("list", help="show the newest entries")
-    alist.add_argument("--limit", type=int, default=50)
-    alist.add_argument("--json", action="store_true")
-
-    pw = sub.add_parser("passphrase", help="change the vault passphrase")
-    pw.add_argument("action", choices=["change"])
-    pw.add_argument("--new-passphrase-file", type=Path, help="read the new passphrase from FILE")
-
-    kc = sub.add_parser("keychain", help="remember or forget the key in the OS keychain")
-    kc.add_argument("action", choices=["status", "remember", "forget"])
-    return parser
-
-
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Parse the command line."""
-    return build_parser().parse_args(list(argv))
-
-
-def _vault_dir(args: argparse.Namespace) -> Path:
-    return Path(args.vault).expanduser().resolve() if args.vault else default_vault_dir()
-
-
 def _open(args: argparse.Namespace) -> Vault:
     """Unlock the vault: passphrase file or variable, then the keychain, then a prompt."""
     secrets = secret_store(args.no_keychain)
-    root = _vault_dir(args)
+    root = vault_dir(args)
     passphrase = given_passphrase(args.passphrase_file)
     if passphrase is None:
         try:
@@ -177,7 +61,7 @@ def _draft_from(args: argparse.Namespace, base: ClientDraft | None = None) -> Cl
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    root = _vault_dir(args)
+    root = vault_dir(args)
     passphrase = given_passphrase(args.passphrase_file) or prompt_new()
     secrets = secret_store(args.no_keychain)
     vault = vaults.create_vault(root, passphrase, ACTOR, secrets, remember=args.remember)
@@ -223,7 +107,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    root = _vault_dir(args)
+    root = vault_dir(args)
     secrets = secret_store(args.no_keychain)
     checks = doctor.check_files(root)
     checks.append(doctor.check_keychain(secrets))
@@ -352,7 +236,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_passphrase(args: argparse.Namespace) -> int:
     old = given_passphrase(args.passphrase_file) or prompt_existing("Current passphrase: ")
-    vault = vaults.unlock(_vault_dir(args), old, ACTOR, None)
+    vault = vaults.unlock(vault_dir(args), old, ACTOR, None)
     try:
         if args.new_passphrase_file is not None:
             new = read_passphrase_file(args.new_passphrase_file)
@@ -416,16 +300,3 @@ def run_command(args: argparse.Namespace) -> int:
     except Exception:  # noqa: BLE001 - the one place bugs are caught, logged and reported
         where = log_failure(f"command {args.command}")
         return _fail(f"internal error; details were written to {where}", EXIT_BUG)
-
-
-def gui_options(args: argparse.Namespace) -> GuiOptions | int:
-    """What the app needs from the command line (an exit code when that already fails)."""
-    try:
-        passphrase = given_passphrase(args.passphrase_file)
-    except KnownError as exc:
-        return _fail(exc.message, exc.exit_code)
-    root = _vault_dir(args)
-    if not args.vault:
-        last = MachineSettings().get(LAST_VAULT)
-        root = Path(str(last)) if last else root
-    return GuiOptions(root, passphrase, secret_store(args.no_keychain), bool(args.vault))
