@@ -6,14 +6,18 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the arguments and hand over to the CLI or the GUI."""
-    from coachdesk.cli.main import parse_args, run_command
+    """Parse the arguments and hand over to the CLI or the GUI.
+
+    Imports are deferred: opening the app should not load the CLI's commands,
+    and a command should not load Qt.
+    """
+    from coachdesk.cli.args import gui_options, parse_args
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is not None:
-        return run_command(args)
-    from coachdesk.cli.main import gui_options
+        from coachdesk.cli.main import run_command
 
+        return run_command(args)
     options = gui_options(args)
     if isinstance(options, int):
         return options
