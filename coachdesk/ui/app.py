@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from coachdesk import APP_ID, APP_NAME, __version__
-from coachdesk.cli.main import GuiOptions
+from coachdesk.cli.args import GuiOptions
 from coachdesk.domain.clients import known_time_zones
 from coachdesk.domain.errors import (
     PassphraseNeededError,
@@ -23,8 +23,8 @@ from coachdesk.domain.errors import (
 )
 from coachdesk.logs import setup_logging
 from coachdesk.paths import config_dir
-from coachdesk.services import practice, vault_settings, vaults
-from coachdesk.settings import AUTO_LOCK_MINUTES, LAST_VAULT, MachineSettings
+from coachdesk.services import app_state, vaults
+from coachdesk.settings import LAST_VAULT, MachineSettings
 from coachdesk.store.keychain import SecretStore
 from coachdesk.store.keys import KdfParams
 from coachdesk.store.vault import Vault, VaultPaths
@@ -67,13 +67,12 @@ def _prepare(vault: Vault, mode: UnlockMode) -> Opened:
     """Worker side, right after unlocking: read start-up facts, remember the folder."""
     try:
         known_time_zones()  # scans tzdata once; the editors' zone lists then cost nothing
-        profile_complete = practice.get_profile(vault).is_complete
-        minutes = int(vault_settings.get(vault, AUTO_LOCK_MINUTES))
+        facts = app_state.start_facts(vault)
         MachineSettings().set(LAST_VAULT, str(vault.paths.root))
     except BaseException:
         vault.close()
         raise
-    return Opened(vault, mode, profile_complete, minutes)
+    return Opened(vault, mode, facts.profile_complete, facts.auto_lock_minutes)
 
 
 def open_at_start(root: Path, passphrase: str | None, secrets: SecretStore) -> Opened | NoVault:

@@ -434,6 +434,11 @@ class ClientsView(QWidget):
         self._on_counts_changed(0, 0)
         self.count.setText("")
 
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the list holds the vault's clients (not before the first load, not locked)."""
+        return self._loaded_once
+
     # Loading -----------------------------------------------------------------
 
     @Slot()

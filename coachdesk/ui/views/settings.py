@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,11 +19,11 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.errors import ValidationError, WrongPassphraseError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.services import practice, vault_settings, vaults
+from coachdesk.services import app_state, vault_settings, vaults
+from coachdesk.services.app_state import SettingsSnapshot
 from coachdesk.settings import AUTO_LOCK_MINUTES
 from coachdesk.store.keychain import SecretStore
 from coachdesk.store.keys import KdfParams
-from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.profile import ProfileForm
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
@@ -43,25 +41,6 @@ from coachdesk.ui.widgets import (
 )
 
 AUTO_LOCK_SAVE_DELAY_MS = 600
-
-
-@dataclass(frozen=True, slots=True)
-class SettingsSnapshot:
-    """What the Settings view shows, read in one db-lane trip."""
-
-    profile: PracticeProfile
-    logo: bytes | None
-    auto_lock_minutes: int
-    remembered: bool
-
-
-def _read_settings(vault: Vault, secrets: SecretStore) -> SettingsSnapshot:
-    return SettingsSnapshot(
-        profile=practice.get_profile(vault),
-        logo=practice.logo_bytes(vault),
-        auto_lock_minutes=int(vault_settings.get(vault, AUTO_LOCK_MINUTES)),
-        remembered=vaults.is_remembered(vault, secrets),
-    )
 
 
 def _status(label: QLabel, text: str | None, ok: bool = True) -> None:
@@ -247,7 +226,7 @@ class SettingsView(QWidget):
         """Read the stored settings on the db lane."""
         secrets = self._secrets
         self._ops.run(
-            lambda vault: _read_settings(vault, secrets),
+            lambda vault: app_state.settings_snapshot(vault, secrets),
             on_done=self._on_loaded,
             owner=self,
             context="loading the settings",
@@ -260,6 +239,10 @@ class SettingsView(QWidget):
     def clear(self) -> None:
         """Forget everything shown, typed passphrases included (the vault is locking)."""
         self._auto_lock_timer.stop()
+        self._loading = True
+        self.auto_lock.setValue(int(AUTO_LOCK_MINUTES.default))
+        self.remember.setChecked(False)
+        self._loading = False
         self.profile.clear()
         self.old_passphrase.clear()
         self.new_passphrase.clear()

@@ -1,0 +1,1 @@
+"""The Qt front end, driven with qtbot on an offscreen platform."""

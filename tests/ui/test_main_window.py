@@ -1,0 +1,93 @@
+"""The main window: sidebar areas, status bar, audit trail and its verification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import text
+
+from coachdesk.services import vaults
+from coachdesk.ui.app import AppController
+from coachdesk.ui.main_window import MainWindow
+from tests.conftest import PASSPHRASE
+from tests.ui.conftest import WAIT_MS, MakeController, activate, open_app
+from tests.ui.test_clients_view import add_client
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def test_sidebar_lists_only_the_areas_that_exist(window: MainWindow) -> None:
+    items = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert items == ["Clients", "Trash", "Audit trail", "Settings"]
+    assert window.current_area == "Clients"
+
+
+def test_status_bar_shows_lock_state_path_and_mode(
+    window: MainWindow, existing_vault: Path
+) -> None:
+    assert window.lock_state.text() == "Unlocked"
+    assert window.unlock_mode.text() == "with the passphrase"
+    assert window.vault_path.toolTip() == str(existing_vault)
+
+
+def test_keyboard_moves_between_areas(qtbot: QtBot, window: MainWindow) -> None:
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_3, CTRL)
+    assert window.current_area == "Audit trail"
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    assert window.current_area == "Clients"
+    assert window.clients.filter.hasFocus()
+
+
+def test_audit_trail_lists_changes_and_verifies(
+    qtbot: QtBot, app: AppController, window: MainWindow
+) -> None:
+    add_client(qtbot, window, "Ada", "Lovelace")
+    window.show_area("Audit trail")
+    audit = window.audit
+    qtbot.waitUntil(lambda: audit.model.rowCount() >= 3, timeout=WAIT_MS)
+    newest = audit.model.event_at(0)
+    assert (newest.entity, newest.action) == ("client", "create")
+    assert audit.model.data(audit.model.index(0, 3)) == "Created"
+    assert audit.model.data(audit.model.index(0, 2)) == "You, in the app"
+
+    qtbot.mouseClick(audit.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: audit.result.isVisible(), timeout=WAIT_MS)
+    assert audit.result.text().startswith("✓  The trail is intact")
+
+
+def test_verify_names_the_first_tampered_entry(
+    qtbot: QtBot, make_controller: MakeController, existing_vault: Path
+) -> None:
+    vault = vaults.unlock(existing_vault, PASSPHRASE, "coach@test")
+    try:
+        with vault.writing() as session:
+            # Someone holding the key, working outside CoachDesk, removes the guard first.
+            session.execute(text("DROP TRIGGER audit_events_no_update"))
+            session.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1"))
+    finally:
+        vault.close()
+
+    app = make_controller(passphrase=PASSPHRASE)
+    window = open_app(qtbot, app)
+    window.show_area("Audit trail")
+    qtbot.mouseClick(window.audit.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.audit.result.isVisible(), timeout=WAIT_MS)
+    assert "tampered" in window.audit.result.text()
+    assert "#1" in window.audit.result.text()
+
+
+def test_window_geometry_is_remembered(
+    qtbot: QtBot, make_controller: MakeController, existing_vault: Path
+) -> None:
+    first = make_controller(passphrase=PASSPHRASE)
+    window = open_app(qtbot, first)
+    window.resize(880, 590)  # fits the 800 x 600 offscreen screen as far as the minimum allows
+    window.close()
+    first.shutdown()
+
+    second = make_controller(passphrase=PASSPHRASE)
+    again = open_app(qtbot, second)
+    assert (again.width(), again.height()) == (880, 590)
