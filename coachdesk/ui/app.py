@@ -5,45 +5,69 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from coachdesk import APP_ID, APP_NAME, __version__
-from coachdesk.cli.args import GuiOptions
-from coachdesk.domain.clients import known_time_zones
 from coachdesk.domain.errors import (
+    KnownError,
     PassphraseNeededError,
     VaultDamagedError,
     WrongPassphraseError,
 )
 from coachdesk.logs import setup_logging
 from coachdesk.paths import config_dir
-from coachdesk.services import app_state, vaults
+from coachdesk.services import unlocking
 from coachdesk.settings import LAST_VAULT, MachineSettings
 from coachdesk.store.keychain import SecretStore
 from coachdesk.store.keys import KdfParams
-from coachdesk.store.vault import Vault, VaultPaths
 from coachdesk.ui import T_IMPORT
 from coachdesk.ui.compat import broken_pyside
-from coachdesk.ui.dialogs.create_vault import CreateVaultDialog
-from coachdesk.ui.dialogs.profile import ProfileDialog
-from coachdesk.ui.dialogs.unlock import UnlockDialog
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.idle import IdleWatcher
 from coachdesk.ui.lanes import Failure, Lane
-from coachdesk.ui.main_window import MainWindow
 from coachdesk.ui.ops import UnlockMode, VaultOps
+
+if TYPE_CHECKING:
+    from coachdesk.cli.args import GuiOptions
+    from coachdesk.domain.clients import ClientRow
+    from coachdesk.store.vault import Vault
+    from coachdesk.ui.dialogs.create_vault import CreateVaultDialog
+    from coachdesk.ui.dialogs.profile import ProfileDialog
+    from coachdesk.ui.dialogs.unlock import UnlockDialog
+    from coachdesk.ui.main_window import MainWindow
 
 ACTOR = "coach@app"
 BENCH_ENV = "COACHDESK_BENCH_STARTUP"
 T0_ENV = "COACHDESK_T0"
+READY_TIMEOUT_S = 60
 
 log = logging.getLogger(__name__)
+
+
+def import_the_rest() -> None:
+    """Import the database stack and every window, on the GUI thread.
+
+    Kept out of this module's imports so that the key derivation (Argon2,
+    which releases the GIL) runs on the db lane while these load; the lane
+    waits for them before it touches the database, so no module is ever
+    imported by two threads at once.
+    """
+    import coachdesk.services.app_state
+    import coachdesk.services.clients
+    import coachdesk.services.vaults
+    import coachdesk.store.vault
+    import coachdesk.ui.dialogs.create_vault
+    import coachdesk.ui.dialogs.profile
+    import coachdesk.ui.dialogs.unlock
+    import coachdesk.ui.main_window  # noqa: F401
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +78,7 @@ class Opened:
     mode: UnlockMode
     profile_complete: bool
     auto_lock_minutes: int
+    clients: list[ClientRow]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,27 +89,52 @@ class NoVault:
 
 
 def _prepare(vault: Vault, mode: UnlockMode) -> Opened:
-    """Worker side, right after unlocking: read start-up facts, remember the folder."""
+    """Worker side, right after unlocking: start-up facts and the client list, in one trip."""
+    from coachdesk.domain.clients import known_time_zones
+    from coachdesk.services import app_state, clients
+
     try:
         known_time_zones()  # scans tzdata once; the editors' zone lists then cost nothing
         facts = app_state.start_facts(vault)
+        rows = clients.list_clients(vault)
         MachineSettings().set(LAST_VAULT, str(vault.paths.root))
     except BaseException:
         vault.close()
         raise
-    return Opened(vault, mode, facts.profile_complete, facts.auto_lock_minutes)
+    return Opened(vault, mode, facts.profile_complete, facts.auto_lock_minutes, rows)
 
 
-def open_at_start(root: Path, passphrase: str | None, secrets: SecretStore) -> Opened | NoVault:
-    """Worker side: no vault → NoVault; else the keychain, then the given passphrase.
+def open_at_start(
+    root: Path, passphrase: str | None, secrets: SecretStore, ready: threading.Event
+) -> Opened | NoVault:
+    """Worker side: no vault → NoVault; else a given passphrase, then the keychain.
 
-    Raises PassphraseNeededError when neither opens it (the Unlock dialog asks).
+    The passphrase is tried first because deriving its key needs no database
+    code and can overlap the GUI's start-up. Raises PassphraseNeededError when
+    nothing opens the vault (the Unlock dialog then asks), or the passphrase's
+    own error when one was given and the keychain cannot help either.
     """
+    early_key: bytes | None = None
+    early_error: KnownError | None = None
+    if passphrase is not None:
+        try:
+            early_key = unlocking.derive_key(root, passphrase)
+        except (KnownError, OSError) as exc:  # missing, damaged or wrong: sorted out below
+            early_error = exc if isinstance(exc, KnownError) else None
+    if not ready.wait(READY_TIMEOUT_S):
+        raise RuntimeError("the window did not finish loading")
+    from coachdesk.services import vaults
+    from coachdesk.store.vault import VaultPaths
+
     if not VaultPaths(root).exists():
         return NoVault(root)
+    if early_key is not None:
+        return _prepare(unlocking.open_with_key(root, early_key, ACTOR), UnlockMode.PASSPHRASE)
     try:
         vault = vaults.unlock(root, None, ACTOR, secrets)
     except PassphraseNeededError:
+        if early_error is not None:
+            raise early_error from None
         if passphrase is None:
             raise
         return unlock_with(root, passphrase)
@@ -93,6 +143,8 @@ def open_at_start(root: Path, passphrase: str | None, secrets: SecretStore) -> O
 
 def unlock_with(root: Path, passphrase: str) -> Opened:
     """Worker side: open the vault with a typed passphrase."""
+    from coachdesk.services import vaults
+
     return _prepare(vaults.unlock(root, passphrase, ACTOR, None), UnlockMode.PASSPHRASE)
 
 
@@ -100,6 +152,8 @@ def create_at(
     root: Path, passphrase: str, remember: bool, secrets: SecretStore, kdf: KdfParams | None
 ) -> Opened:
     """Worker side: create a vault (remembering its key if asked) and open it."""
+    from coachdesk.services import vaults
+
     vault = vaults.create_vault(root, passphrase, ACTOR, secrets, remember=remember, kdf=kdf)
     return _prepare(vault, UnlockMode.PASSPHRASE)
 
@@ -165,15 +219,23 @@ class AppController(QObject):
     def start(self) -> None:
         """Look for the vault and try to open it without asking; build the window meanwhile."""
         root, passphrase, secrets = self.root, self.options.passphrase, self.options.secrets
+        ready = threading.Event()
         self.lane.run(
-            lambda _job: open_at_start(root, passphrase, secrets),
+            lambda _job: open_at_start(root, passphrase, secrets, ready),
             on_done=self._on_start_result,
             on_error=self._on_start_failed,
             context="opening the vault",
         )
+        try:
+            import_the_rest()
+        finally:
+            ready.set()
+        # The lane opens the vault and reads the client list while the window is built.
         self._ensure_main_window()
 
     def _ensure_main_window(self) -> MainWindow:
+        from coachdesk.ui.main_window import MainWindow
+
         if self.main_window is None:
             window = MainWindow(self.ops, self.options.secrets, self._settings, self._kdf)
             window.lock_requested.connect(self.lock)
@@ -199,6 +261,8 @@ class AppController(QObject):
     # First run ---------------------------------------------------------------
 
     def _show_create_dialog(self) -> None:
+        from coachdesk.ui.dialogs.create_vault import CreateVaultDialog
+
         dialog = CreateVaultDialog(self.root, self.options.secrets.status())
         dialog.submitted.connect(self._on_create_submitted)
         dialog.rejected.connect(self._on_dialog_quit)
@@ -242,6 +306,8 @@ class AppController(QObject):
     def _show_unlock_dialog(self, locked: bool) -> UnlockDialog:
         if self.unlock_dialog is not None:
             return self.unlock_dialog
+        from coachdesk.ui.dialogs.unlock import UnlockDialog
+
         dialog = UnlockDialog(self.root, locked)
         dialog.submitted.connect(self._on_unlock_submitted)
         dialog.rejected.connect(self._on_dialog_quit)
@@ -292,9 +358,12 @@ class AppController(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         window = self._ensure_main_window()
+        window.clients.preload(opened.clients)
         self.ops.open(opened.vault, opened.mode)
         self.idle.set_minutes(opened.auto_lock_minutes)
         if not opened.profile_complete:
+            from coachdesk.ui.dialogs.profile import ProfileDialog
+
             dialog = ProfileDialog(self.ops)
             dialog.finished.connect(self._on_profile_finished)
             self.profile_dialog = dialog

@@ -13,13 +13,15 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from coachdesk.store.vault import Vault
 from coachdesk.ui.lanes import Failure, Job, Lane
+
+if TYPE_CHECKING:
+    from coachdesk.store.vault import Vault
 
 T = TypeVar("T")
 

@@ -353,6 +353,7 @@ class ClientsView(QWidget):
         self._loaded_once = False
         self._reload_pending = False
         self._pending_select: int | None = None
+        self._preloaded: list[ClientRow] | None = None
         self._fitted = False
         self.model = ClientTableModel(self)
         self.editor: ClientEditor | None = None
@@ -441,9 +442,17 @@ class ClientsView(QWidget):
 
     # Loading -----------------------------------------------------------------
 
+    def preload(self, rows: list[ClientRow]) -> None:
+        """Rows read on the db lane while unlocking: the next `reload` shows them at once."""
+        self._preloaded = rows
+
     @Slot()
     def reload(self) -> None:
         """Load the list on the db lane (the model keeps its filter and sort)."""
+        if self._preloaded is not None and self._ops.is_open:
+            rows, self._preloaded = self._preloaded, None
+            self._on_rows_loaded(rows)
+            return
         if self._reload_pending:
             return
         self._reload_pending = True
@@ -488,6 +497,7 @@ class ClientsView(QWidget):
         self._reload_pending = False
         self._loaded_once = False
         self._pending_select = None
+        self._preloaded = None
         if self.editor is not None:
             self.editor.done(QDialog.DialogCode.Rejected)
             self.editor = None
