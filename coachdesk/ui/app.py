@@ -456,9 +456,14 @@ class AppController(QObject):
 
 
 def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-    """Bugs in GUI-thread code: logged with their traceback, never silently lost."""
+    """Bugs in GUI-thread code: logged with their traceback and shown, never silently lost."""
+    if not issubclass(kind, Exception):
+        sys.__excepthook__(kind, error, tb)
+        return
+    path = setup_logging()
     log.error("Unexpected failure in the GUI thread", exc_info=(kind, error, tb))
-    sys.__excepthook__(kind, error, tb)
+    if QApplication.instance() is not None:
+        show_failure(None, Failure(error, False, "the last action", path))
 
 
 def run_gui(options: GuiOptions) -> int:

@@ -210,7 +210,7 @@ class Lane(QObject):
     @staticmethod
     def _check_crash(future: Future[None]) -> None:
         # _execute catches everything a job raises; anything left is a lane bug.
-        if future.exception() is not None and not future.cancelled():
+        if not future.cancelled() and future.exception() is not None:
             log.error("lane worker failed: %r", future.exception())
 
     @Slot(object)

@@ -81,7 +81,7 @@ class ClientEditor(QDialog):
         self.lead_source = QLineEdit()
         self.lead_source.setPlaceholderText("e.g. Referral, LinkedIn, Website")
         self.tags = QLineEdit()
-        self.tags.setPlaceholderText("Separated by commas, e.g. interview prep, vip")
+        self.tags.setPlaceholderText("Comma-separated, e.g. exam prep, vip")
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("Background, goals, anything worth remembering")

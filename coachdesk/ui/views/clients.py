@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -474,12 +474,21 @@ class ClientsView(QWidget):
         self._loaded_once = True
         target = self._pending_select or self._current_id()
         self.model.set_rows(rows)
-        if rows and not self._fitted:
-            fit_columns(self.table, self.model)
-            self._fitted = True
+        self._fit_columns_once()
         if select_id(self.table, self.model, target):
             self._pending_select = None
         self.loaded.emit(len(rows))
+
+    def _fit_columns_once(self) -> None:
+        # Column widths depend on the table's real width: wait until it is on screen.
+        if not self._fitted and self.model.rowCount() and self.table.isVisible():
+            fit_columns(self.table, self.model)
+            self._fitted = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Size the columns once the table has its real width."""
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_columns_once)
 
     @Slot(object)
     def _on_load_failed(self, failure: Failure) -> None:
