@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import practice, vaults
 from coachdesk.settings import AUTO_LOCK_MINUTES, Setting
-from coachdesk.store.keychain import SecretStore
+from coachdesk.store.keychain import KeychainStatus, SecretStore
 from coachdesk.store.tables import SettingTable
 from coachdesk.store.vault import Vault
 
@@ -32,6 +32,7 @@ class SettingsSnapshot:
     logo: bytes | None
     auto_lock_minutes: int
     remembered: bool
+    keychain: KeychainStatus
 
 
 def _setting(session: Session, setting: Setting) -> int | str | bool:
@@ -51,10 +52,11 @@ def start_facts(vault: Vault) -> StartFacts:
 
 
 def settings_snapshot(vault: Vault, secrets: SecretStore) -> SettingsSnapshot:
-    """The profile with its logo, the auto-lock time and whether the keychain holds the key."""
+    """Profile and logo, auto-lock time, the keychain and whether it holds the key."""
     return SettingsSnapshot(
         profile=practice.get_profile(vault),
         logo=practice.logo_bytes(vault),
         auto_lock_minutes=_auto_lock_minutes(vault),
         remembered=vaults.is_remembered(vault, secrets),
+        keychain=secrets.status(),
     )

@@ -26,7 +26,7 @@ from coachdesk.logs import setup_logging
 from coachdesk.paths import config_dir
 from coachdesk.services import unlocking
 from coachdesk.settings import LAST_VAULT, MachineSettings
-from coachdesk.store.keychain import SecretStore
+from coachdesk.store.keychain import KeychainStatus, SecretStore
 from coachdesk.store.keys import KdfParams
 from coachdesk.ui import T_IMPORT
 from coachdesk.ui.compat import broken_pyside
@@ -68,6 +68,9 @@ def import_the_rest() -> None:
     import coachdesk.ui.dialogs.profile
     import coachdesk.ui.dialogs.unlock
     import coachdesk.ui.main_window  # noqa: F401
+    from coachdesk.domain.clients import known_time_zones
+
+    known_time_zones()  # zoneinfo imports modules of its own the first time
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +86,10 @@ class Opened:
 
 @dataclass(frozen=True, slots=True)
 class NoVault:
-    """There is no vault at the folder yet: first run."""
+    """There is no vault at the folder yet: first run (and what the keychain offers)."""
 
     root: Path
+    keychain: KeychainStatus
 
 
 def _prepare(vault: Vault, mode: UnlockMode) -> Opened:
@@ -127,7 +131,7 @@ def open_at_start(
     from coachdesk.store.vault import VaultPaths
 
     if not VaultPaths(root).exists():
-        return NoVault(root)
+        return NoVault(root, secrets.status())
     if early_key is not None:
         return _prepare(unlocking.open_with_key(root, early_key, ACTOR), UnlockMode.PASSPHRASE)
     try:
@@ -247,7 +251,7 @@ class AppController(QObject):
     @Slot(object)
     def _on_start_result(self, result: Opened | NoVault) -> None:
         if isinstance(result, NoVault):
-            self._show_create_dialog()
+            self._show_create_dialog(result.keychain)
         else:
             self._on_opened(result)
 
@@ -260,10 +264,10 @@ class AppController(QObject):
 
     # First run ---------------------------------------------------------------
 
-    def _show_create_dialog(self) -> None:
+    def _show_create_dialog(self, keychain: KeychainStatus) -> None:
         from coachdesk.ui.dialogs.create_vault import CreateVaultDialog
 
-        dialog = CreateVaultDialog(self.root, self.options.secrets.status())
+        dialog = CreateVaultDialog(self.root, keychain)
         dialog.submitted.connect(self._on_create_submitted)
         dialog.rejected.connect(self._on_dialog_quit)
         self.create_dialog = dialog

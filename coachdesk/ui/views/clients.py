@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,7 +38,6 @@ from coachdesk.ui.models.client_table import (
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import EmptyState, heading, muted, separator
 
-Undo = Callable[[], None] | None
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
 )

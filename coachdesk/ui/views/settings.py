@@ -22,7 +22,7 @@ from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import app_state, vault_settings, vaults
 from coachdesk.services.app_state import SettingsSnapshot
 from coachdesk.settings import AUTO_LOCK_MINUTES
-from coachdesk.store.keychain import SecretStore
+from coachdesk.store.keychain import KeychainStatus, SecretStore
 from coachdesk.store.keys import KdfParams
 from coachdesk.ui.dialogs.profile import ProfileForm
 from coachdesk.ui.errors import show_failure
@@ -99,20 +99,12 @@ class SettingsView(QWidget):
         self.old_passphrase.textChanged.connect(self._on_passphrase_fields_changed)
         self.new_passphrase.changed.connect(self._on_passphrase_fields_changed)
 
-        # Keychain
-        keychain = secrets.status()
-        self._keychain_available = keychain.available
+        # Keychain: asking it can be slow (D-Bus), so its status comes with the snapshot.
+        self._keychain_available = False
         self.remember = QCheckBox("Remember the key on this computer")
+        self.remember.setEnabled(False)
         self.remember_note = muted()
         self.remember_note.setObjectName("rememberNote")
-        if keychain.available:
-            self.remember_note.setText(
-                f"Kept in {keychain.description}: CoachDesk opens without asking for the "
-                "passphrase. After a lock, the passphrase is always needed."
-            )
-        else:
-            self.remember.setEnabled(False)
-            self.remember_note.setText(keychain.description)
         self.remember.toggled.connect(self._on_remember_toggled)
 
         # Auto-lock
@@ -258,8 +250,20 @@ class SettingsView(QWidget):
             self.profile.set_profile(snapshot.profile, snapshot.logo)
             self.auto_lock.setValue(snapshot.auto_lock_minutes)
             self.remember.setChecked(snapshot.remembered)
+            self._show_keychain(snapshot.keychain)
         finally:
             self._loading = False
+
+    def _show_keychain(self, keychain: KeychainStatus) -> None:
+        self._keychain_available = keychain.available
+        self.remember.setEnabled(keychain.available)
+        if keychain.available:
+            self.remember_note.setText(
+                f"Kept in {keychain.description}: CoachDesk opens without asking for the "
+                "passphrase. After a lock, the passphrase is always needed."
+            )
+        else:
+            self.remember_note.setText(keychain.description)
 
     @Slot()
     def _on_profile_save_clicked(self) -> None:
