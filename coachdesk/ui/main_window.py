@@ -196,9 +196,9 @@ class MainWindow(QMainWindow):
         clients_menu.addAction(self.new_client_action)
         clients_menu.addAction(self.find_action)
         clients_menu.addSeparator()
-        trash_hint = QAction("Move selected to Trash\tDel", self)
-        trash_hint.triggered.connect(self.clients.trash_selected)
-        clients_menu.addAction(trash_hint)
+        self.trash_menu_action = QAction("Move selected to Trash\tDel", self)
+        self.trash_menu_action.triggered.connect(self._on_trash_menu)
+        clients_menu.addAction(self.trash_menu_action)
 
         go_menu = menu.addMenu("&Go")
         for i, name in enumerate(self.AREAS, start=1):
@@ -278,6 +278,12 @@ class MainWindow(QMainWindow):
     def _on_new_client(self) -> None:
         self.show_area("Clients")
         self.clients.new_client()
+
+    @Slot()
+    def _on_trash_menu(self) -> None:
+        # Only the list the coach is looking at: never trash a selection out of sight.
+        if self.current_area == "Clients":
+            self.clients.trash_selected()
 
     @Slot()
     def _on_find(self) -> None:

@@ -245,3 +245,24 @@ def test_cancel_with_changes_asks_before_discarding(qtbot: QtBot, window: MainWi
     assert box.isVisible()
     box.button(QMessageBox.StandardButton.Discard).click()
     qtbot.waitUntil(lambda: window.clients.editor is None, timeout=WAIT_MS)
+
+
+def test_filter_keys_enter_opens_the_only_match_and_escape_clears(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    add_client(qtbot, window, "Ada", "Lovelace")
+    add_client(qtbot, window, "Grace", "Hopper")
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(window.clients.filter, "hopp")
+    qtbot.keyClick(window.clients.filter, Qt.Key.Key_Return)
+    page = window.clients.page
+    qtbot.waitUntil(lambda: page.client is not None and page.isVisible(), timeout=WAIT_MS)
+    assert page.name.text() == "Grace Hopper"
+
+    qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
+    assert window.clients.table.isVisible()
+    assert window.clients.filter.selectedText() == "hopp"
+    qtbot.keyClick(window.clients.filter, Qt.Key.Key_Escape)
+    assert window.clients.filter.text() == ""
+    assert names(window) == ["Ada Lovelace", "Grace Hopper"]

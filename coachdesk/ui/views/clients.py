@@ -369,11 +369,15 @@ class ClientsView(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter_changed)
         self.filter.returnPressed.connect(self._on_filter_return)
-        down = QAction(self.filter)
-        down.setShortcut(QKeySequence(Qt.Key.Key_Down))
-        down.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        down.triggered.connect(self._on_filter_down)
-        self.filter.addAction(down)
+        for key, slot in (
+            (Qt.Key.Key_Down, self._on_filter_down),
+            (Qt.Key.Key_Escape, self.filter.clear),
+        ):
+            action = QAction(self.filter)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.filter.addAction(action)
 
         self.table = QTableView()
         self.table.setObjectName("clientTable")
