@@ -6,6 +6,7 @@ It grows with every feature: each area adds its own demo data here.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,6 +160,18 @@ ZONES = [
     "Asia/Kolkata",
     "Pacific/Auckland",
 ]
+NICKNAMES = {
+    "Gabriel": "Gabe",
+    "Nikolai": "Niko",
+    "Valentina": "Vale",
+    "Elena": "Lena",
+    "Dmitri": "Dima",
+    "Tomás": "Tom",
+    "Olivia": "Liv",
+    "Rafael": "Rafa",
+    "Isaac": "Zac",
+    "Julia": "Jules",
+}
 LOCALES = ["en-GB", "en-US", "de-DE", "fr-FR", "es-ES", "pt-BR", "ja-JP", "en-AU"]
 SOURCES = [
     "Referral",
@@ -201,12 +214,13 @@ STATUS_WEIGHTS = [
 def demo_client(rng: random.Random, index: int) -> ClientDraft:
     """One believable client, different for each index."""
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    slug = f"{first}.{last}".lower().replace("'", "").replace("é", "e").replace("á", "a")
+    ascii_name = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore")
+    slug = ascii_name.decode().lower().replace("'", "")
     status = rng.choices([s for s, _ in STATUS_WEIGHTS], [w for _, w in STATUS_WEIGHTS])[0]
     return ClientDraft(
         first_name=first,
         last_name=last,
-        preferred_name=first[:3] if rng.random() < 0.1 else "",
+        preferred_name=NICKNAMES.get(first, "") if rng.random() < 0.3 else "",
         emails=(f"{slug}{index}@example.com",)
         + ((f"{slug}@work.example.org",) if rng.random() < 0.2 else ()),
         phones=(f"+44 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}",)
