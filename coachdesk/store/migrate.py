@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from coachdesk.paths import resource_path
 from coachdesk.store.engine import open_raw
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The revision this build's ORM matches. Checked against Alembic's own head by the tests,
+# so start-up can compare versions with one query and load Alembic only to migrate.
+SCHEMA_HEAD = "0002"
+
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the shipped `migrations/` folder."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resource_path("migrations")))
     if connection is not None:
@@ -25,7 +32,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision this build of CoachDesk knows."""
+    """The newest revision in the shipped `migrations/` folder (loads Alembic)."""
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     if len(heads) != 1:
         raise RuntimeError(f"Expected one migration head, found {heads}")
@@ -35,7 +44,10 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the vault's schema is at (None for a new, empty vault)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError:  # no alembic_version table yet: a new vault
+            return None
 
 
 def backup_copy(db_path: Path, data_key: bytes, backups_dir: Path, label: str) -> Path:
@@ -56,9 +68,9 @@ def backup_copy(db_path: Path, data_key: bytes, backups_dir: Path, label: str) -
 def upgrade(engine: Engine, db_path: Path, data_key: bytes, backups_dir: Path) -> Path | None:
     """Bring the schema to head; returns the backup taken first, if one was needed."""
     current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    if current == SCHEMA_HEAD:
         return None
+    head = head_revision()
     backup = None
     if current is not None:
         backup = backup_copy(db_path, data_key, backups_dir, f"before-{head}")
@@ -68,6 +80,10 @@ def upgrade(engine: Engine, db_path: Path, data_key: bytes, backups_dir: Path) -
 
 def migrate_to(engine: Engine, revision: str) -> None:
     """Upgrade or downgrade the schema to `revision` ("head", "base" or an id)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     with engine.begin() as conn:
         config = alembic_config(conn)
         current = MigrationContext.configure(conn).get_current_revision()

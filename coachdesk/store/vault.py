@@ -100,9 +100,10 @@ class Vault:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session scope for one user action."""
+        # Closing (not rolling back) ends the read transaction and leaves the loaded
+        # objects readable after the scope; a rollback would expire them.
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-            session.rollback()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -256,3 +256,11 @@ def test_two_writers_on_one_vault_keep_the_chain(vault: Vault) -> None:
     assert [e.seq for e in events] == list(range(1, result.events + 1))
     assert {e.actor for e in events[1:]} == {"coach@test", "coach@cli"}
     assert len(clients.list_clients(vault)) == 2 * per_writer
+
+
+def test_values_read_in_a_scope_stay_readable_after_it(vault: Vault) -> None:
+    from coachdesk import settings
+    from coachdesk.services import vault_settings
+
+    vault_settings.put(vault, settings.AUTO_LOCK_MINUTES, 25)
+    assert vault_settings.get(vault, settings.AUTO_LOCK_MINUTES) == 25

@@ -18,6 +18,7 @@ from coachdesk.domain.errors import VaultDamagedError
 from coachdesk.services import audit_trail, clients
 from coachdesk.store.engine import make_engine, open_raw
 from coachdesk.store.migrate import (
+    SCHEMA_HEAD,
     alembic_config,
     current_revision,
     head_revision,
@@ -61,6 +62,8 @@ def test_exactly_one_head() -> None:
     assert len(script.get_heads()) == 1
     assert head_revision() == script.get_current_head() == "0002"
     assert [r.revision for r in script.walk_revisions()] == ["0002", "0001"]
+    # Start-up compares against this constant instead of loading Alembic.
+    assert head_revision() == SCHEMA_HEAD
 
 
 def test_upgrade_from_empty_equals_orm_metadata(empty_engine: Engine) -> None:
