@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -115,6 +116,12 @@ def insert(session: Session, draft: ClientDraft, now: datetime) -> ClientTable:
     return row
 
 
+def _primary(session: Session, owner: Any, value: Any, position: Any, ids: Any) -> dict[int, str]:
+    """Client id → the value at position 0 (the primary e-mail or phone) for clients in `ids`."""
+    query = select(owner, value).where(position == 0, owner.in_(ids))
+    return {cid: text for cid, text in session.execute(query)}
+
+
 def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
     """Every client (or every trashed one) as flat rows, in one round trip per table.
 
@@ -123,20 +130,20 @@ def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
     """
     deleted = ClientTable.deleted_at.is_not(None) if trashed else ClientTable.deleted_at.is_(None)
     live = select(ClientTable.id).where(deleted).scalar_subquery()
-    emails: dict[int, str] = {}
-    for cid, address in session.execute(
-        select(ClientEmailTable.client_id, ClientEmailTable.address)
-        .where(ClientEmailTable.client_id.in_(live))
-        .order_by(ClientEmailTable.client_id, ClientEmailTable.position.desc())
-    ):
-        emails[cid] = address
-    phones: dict[int, str] = {}
-    for cid, number in session.execute(
-        select(ClientPhoneTable.client_id, ClientPhoneTable.number)
-        .where(ClientPhoneTable.client_id.in_(live))
-        .order_by(ClientPhoneTable.client_id, ClientPhoneTable.position.desc())
-    ):
-        phones[cid] = number
+    emails = _primary(
+        session,
+        ClientEmailTable.client_id,
+        ClientEmailTable.address,
+        ClientEmailTable.position,
+        live,
+    )
+    phones = _primary(
+        session,
+        ClientPhoneTable.client_id,
+        ClientPhoneTable.number,
+        ClientPhoneTable.position,
+        live,
+    )
     tags: dict[int, list[str]] = {}
     for cid, name in session.execute(
         select(ClientTagTable.client_id, TagTable.name)
