@@ -110,8 +110,9 @@ def bench_list_and_filter(vault_dir: Path, repeats: int) -> None:
         vault.close()
     try:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from coachdesk.ui.models.client_table import ClientTableModel
         from PySide6.QtWidgets import QApplication
+
+        from coachdesk.ui.models.client_table import ClientTableModel
     except ImportError as exc:
         print(f"filter-as-you-type: skipped ({exc})")
         return
