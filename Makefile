@@ -6,7 +6,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTS  := tests/unit tests/store tests/cli tests/ui
-export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: install run test lint typecheck imports pytest soak bench installer clean
 
@@ -21,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	QT_QPA_PLATFORM= $(BIN)/coachdesk
+	$(BIN)/coachdesk
 
 test: install lint typecheck imports pytest
 
@@ -36,10 +35,10 @@ imports: install
 	$(BIN)/lint-imports
 
 pytest: install
-	$(BIN)/pytest $(TESTS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(TESTS)
 
 soak: install
-	COACHDESK_LONG=1 $(BIN)/pytest -m slow $(TESTS)
+	COACHDESK_LONG=1 QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m slow $(TESTS)
 
 bench: install
 	$(BIN)/python bench/startup_and_list.py
