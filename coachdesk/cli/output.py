@@ -70,7 +70,8 @@ def client_text(client: Client) -> None:
     """One client, field by field."""
     lines = [
         ("Name", client.display_name),
-        ("First / last", f"{client.first_name} / {client.last_name}"),
+        ("First name", client.first_name),
+        ("Last name", client.last_name),
         ("Preferred", client.preferred_name),
         ("E-mail", ", ".join(client.emails)),
         ("Phone", ", ".join(client.phones)),
