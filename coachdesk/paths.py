@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
-from coachdesk import APP_ID, APP_NAME
+from coachdesk import APP_NAME
 
 HOME_ENV = "COACHDESK_HOME"
 
@@ -57,7 +57,3 @@ def resource_path(*parts: str) -> Path:
     base = Path(frozen_root) if frozen_root else Path(__file__).resolve().parent.parent
     return base.joinpath(*parts)
 
-
-def app_id() -> str:
-    """The identifier used for the keychain service name."""
-    return APP_ID

@@ -40,10 +40,6 @@ class VaultDamagedError(KnownError):
     exit_code = 4
 
 
-class VaultLockedError(KnownError):
-    """An action needs the vault unlocked."""
-
-
 class PassphraseNeededError(KnownError):
     """No passphrase was given where one is required."""
 

@@ -264,3 +264,29 @@ def test_values_read_in_a_scope_stay_readable_after_it(vault: Vault) -> None:
 
     vault_settings.put(vault, settings.AUTO_LOCK_MINUTES, 25)
     assert vault_settings.get(vault, settings.AUTO_LOCK_MINUTES) == 25
+
+
+def test_a_full_disk_is_a_plain_error_and_writes_nothing(vault: Vault) -> None:
+    from sqlalchemy import event
+
+    from coachdesk.store.engine import DiskFullError
+
+    clients.create_client(vault, ClientDraft(first_name="Before"))
+    with vault.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+
+    def ceiling(dbapi: object, _record: object) -> None:
+        # SQLite's page ceiling makes the file "full" as a full disk would.
+        dbapi.execute(f"PRAGMA max_page_count = {pages + 2}")  # type: ignore[attr-defined]
+
+    event.listen(vault.engine, "connect", ceiling)
+    vault.engine.dispose()
+    with pytest.raises(DiskFullError, match="disk is full"):
+        clients.create_client(vault, ClientDraft(first_name="Big", notes="x" * 90_000))
+    assert [r.name for r in clients.list_clients(vault)] == ["Before"]
+    assert audit_trail.verify(vault).events == 2  # vault created, Before created; nothing for Big
+
+    event.remove(vault.engine, "connect", ceiling)
+    vault.engine.dispose()
+    clients.create_client(vault, ClientDraft(first_name="Big", notes="x" * 90_000))
+    assert audit_trail.verify(vault).intact
