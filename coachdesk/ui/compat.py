@@ -1,9 +1,14 @@
-"""A start-up check for a broken PySide6 build, so it fails with a message instead of an abort.
+"""PySide6 quirks: a start-up check for a broken build, and a safe way to delete objects later.
 
 PySide6 6.12.0 drops one reference to None on every call of a C++ method
 that returns nothing. From Python 3.12 None is immortal and nothing happens;
 on Python 3.11 the count reaches zero after a few thousand calls and the
 interpreter aborts with "deallocating None". PySide6 6.11 is not affected.
+
+With PySide6 6.11, an object whose `deleteLater()` is still pending when its
+parent is deleted can bring the app down later, with a bus error inside
+~QObject when the stale deferred delete comes up (the UI tests hit it).
+`delete_soon` does the same job with a queued call instead.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import sys
 
 import PySide6
-from PySide6.QtCore import QObject
+import shiboken6
+from PySide6.QtCore import QObject, QTimer
 
 _PROBES = 64
 
@@ -31,3 +37,18 @@ def broken_pyside() -> str | None:
         f"{sys.version_info.major}.{sys.version_info.minor} (it loses a reference to None on "
         "every call and would crash). Install PySide6 6.11: pip install 'PySide6>=6.7,<6.12'."
     )
+
+
+def delete_soon(obj: QObject, keeper: QObject) -> None:
+    """Delete `obj` once the current event is handled, like `deleteLater()`.
+
+    The call is queued on `keeper` (the lane, the controller, the view): if
+    `keeper` is deleted first, the call is dropped and `obj` goes with its
+    own parent or Python owner as usual.
+    """
+
+    def delete() -> None:
+        if shiboken6.isValid(obj):
+            shiboken6.delete(obj)
+
+    QTimer.singleShot(0, keeper, delete)

@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 import time
+from functools import cache
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-_INPUT_EVENTS = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-        QEvent.Type.TouchUpdate,
-        QEvent.Type.TabletPress,
-        QEvent.Type.Shortcut,
-    }
-)
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+
+
+@cache
+def _input_events() -> frozenset[QEvent.Type]:
+    # Built on first use: PySide6 builds QEvent's enums when the class is first
+    # imported, which start-up can do without.
+    from PySide6.QtCore import QEvent
+
+    return frozenset(
+        {
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseMove,
+            QEvent.Type.Wheel,
+            QEvent.Type.TouchBegin,
+            QEvent.Type.TouchUpdate,
+            QEvent.Type.TabletPress,
+            QEvent.Type.Shortcut,
+        }
+    )
 
 
 class IdleWatcher(QObject):
     """Watches application-wide input and says when the coach has been away too long.
 
     Input only stamps the time; a single-shot timer then checks whether the
-    stamp is old enough, so a busy mouse costs no timer restarts.
+    stamp is old enough, so a busy mouse costs no timer restarts. Input is
+    watched only while armed: locked, the app has nothing to lock.
 
     Args:
         source: the object to filter events of (the QApplication).
@@ -44,7 +57,7 @@ class IdleWatcher(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_timer)
-        source.installEventFilter(self)
+        self._watching = False
 
     @property
     def timeout_ms(self) -> int:
@@ -69,17 +82,27 @@ class IdleWatcher(QObject):
         """Start (or restart) counting from now."""
         self._last_input = time.monotonic()
         if self._timeout_ms > 0:
+            self._watch(True)
             self._timer.start(self._timeout_ms)
         else:
-            self._timer.stop()
+            self.stop()
 
     def stop(self) -> None:
         """Stop watching (while locked)."""
         self._timer.stop()
+        self._watch(False)
+
+    def _watch(self, on: bool) -> None:
+        if on != self._watching:
+            if on:
+                self._source.installEventFilter(self)
+            else:
+                self._source.removeEventFilter(self)
+            self._watching = on
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Stamp the time of every input event; never consumes anything."""
-        if event.type() in _INPUT_EVENTS:
+        if event.type() in _input_events():
             self._last_input = time.monotonic()
         return False
 
@@ -94,5 +117,4 @@ class IdleWatcher(QObject):
 
     def dispose(self) -> None:
         """Stop filtering the source's events."""
-        self._timer.stop()
-        self._source.removeEventFilter(self)
+        self.stop()

@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from coachdesk.domain.errors import KnownError
-from coachdesk.logs import log_failure
+from coachdesk.ui.compat import delete_soon
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -136,7 +138,7 @@ class Lane(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{name}")
+        self._executor: ThreadPoolExecutor | None = None  # made by the first job
         self._pending = 0
         self._closed = False
         self._outcome_ready.connect(self._on_outcome_ready, Qt.ConnectionType.QueuedConnection)
@@ -184,6 +186,10 @@ class Lane(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"lane-{self.name}")
         future = self._executor.submit(self._execute, job, fn)
         future.add_done_callback(self._check_crash)
         return job
@@ -203,6 +209,8 @@ class Lane(QObject):
                 outcome.failure = Failure(exc, True, job.context)
             except Exception as exc:  # noqa: BLE001 - every bug is logged and shown, never lost
                 outcome.cancelled = job.is_cancelled
+                from coachdesk.logs import log_failure
+
                 path = log_failure(f"{self.name} lane: {job.context}")
                 outcome.failure = Failure(exc, False, job.context, path)
         self._outcome_ready.emit(outcome)
@@ -231,7 +239,7 @@ class Lane(QObject):
         finally:
             if self._pending == 0:
                 self.busy_changed.emit(False)
-            job.deleteLater()
+            delete_soon(job, self)
 
     @Slot(object, int, int)
     def _on_progress_ready(self, job: Job[Any], done: int, total: int) -> None:
@@ -241,4 +249,5 @@ class Lane(QObject):
     def shutdown(self, wait: bool = True, cancel_pending: bool = False) -> None:
         """Stop taking jobs; by default let the queued ones finish (saves the coach asked for)."""
         self._closed = True
-        self._executor.shutdown(wait=wait, cancel_futures=cancel_pending)
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait, cancel_futures=cancel_pending)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -21,17 +24,20 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk import APP_NAME, __version__
-from coachdesk.store.keychain import SecretStore
-from coachdesk.store.keys import KdfParams
 from coachdesk.ui.ops import UnlockMode, VaultOps
-from coachdesk.ui.views.audit import AuditView
-from coachdesk.ui.views.clients import ClientsView
-from coachdesk.ui.views.settings import SettingsView
-from coachdesk.ui.views.trash import TrashView
-from coachdesk.ui.widgets import muted
+from coachdesk.ui.widgets import heading, muted
+
+if TYPE_CHECKING:
+    from coachdesk.store.keychain import SecretStore
+    from coachdesk.store.keys import KdfParams
+    from coachdesk.ui.views.audit import AuditView
+    from coachdesk.ui.views.clients import ClientsView
+    from coachdesk.ui.views.settings import SettingsView
+    from coachdesk.ui.views.trash import TrashView
 
 NOTICE_MS = 12_000
 BUSY_DELAY_MS = 400
+LOCKED = (f"{APP_NAME} is locked", "Your clients' data is hidden until you unlock.")
 
 SIDEBAR_STYLE = """
 QFrame#sidebar {
@@ -44,11 +50,64 @@ QListWidget#areas::item:selected {
     background: palette(highlight); color: palette(highlighted-text);
 }
 QListWidget#areas::item:hover:!selected { background: palette(alternate-base); }
+QListWidget#areas:disabled { color: palette(mid); }
+QListWidget#areas::item:selected:disabled {
+    background: palette(alternate-base); color: palette(mid);
+}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Areas:
+    """The four areas of the window, in sidebar order."""
+
+    clients: ClientsView
+    trash: TrashView
+    audit: AuditView
+    settings: SettingsView
+
+
+class StatusPage(QWidget):
+    """What the content area shows while no vault is open: a title, a sentence, maybe a busy bar."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = heading("", 3)
+        self.title.setObjectName("statusTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = muted()
+        self.text.setObjectName("statusText")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedSize(QSize(220, 6))
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        layout.addSpacing(12)
+        layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addStretch(3)
+
+    def set_status(self, title: str, text: str, busy: bool) -> None:
+        """Change what the page says, and whether it shows the busy bar."""
+        self.title.setText(title)
+        self.title.setAccessibleName(title)
+        self.text.setText(text)
+        self.text.setVisible(bool(text))
+        self.progress.setVisible(busy)
 
 
 class MainWindow(QMainWindow):
     """Sidebar, areas and status bar; knows nothing of the database.
+
+    Until a vault is open the areas are disabled and a status page covers
+    them ("Opening your vault…", or why nothing is open yet); the vault's
+    `opened` signal uncovers them and `closed` covers them again. The areas
+    themselves are built by `build_areas`, after the window is first on
+    screen (or by whatever asks for one first), and must exist before a
+    vault is opened in the window.
 
     Args:
         ops: the vault operations.
@@ -58,9 +117,13 @@ class MainWindow(QMainWindow):
 
     Signals:
         lock_requested: the coach asked to lock (Ctrl+L or the menu).
+        clients_loaded: the number of rows, after each load of the client list.
+        auto_lock_changed: the new idle time in minutes (0: never), once stored.
     """
 
     lock_requested = Signal()
+    clients_loaded = Signal(int)
+    auto_lock_changed = Signal(int)
 
     AREAS = ("Clients", "Trash", "Audit trail", "Settings")
 
@@ -73,34 +136,25 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._ops = ops
+        self._secrets = secrets
+        self._kdf = kdf
         self._window_settings = window_settings
         self._undo: Callable[[], None] | None = None
+        self._areas: Areas | None = None
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(QSize(880, 560))
-
-        self.clients = ClientsView(ops)
-        self.trash = TrashView(ops)
-        self.audit = AuditView(ops)
-        self.settings = SettingsView(ops, secrets, kdf)
-        self.views: dict[str, QWidget] = {
-            "Clients": self.clients,
-            "Trash": self.trash,
-            "Audit trail": self.audit,
-            "Settings": self.settings,
-        }
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("areas")
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.stack = QStackedWidget()
         for name in self.AREAS:
             QListWidgetItem(name, self.sidebar)
-            page = QWidget()
-            page_layout = QVBoxLayout(page)
-            page_layout.setContentsMargins(24, 18, 24, 12)
-            page_layout.addWidget(self.views[name])
-            self.stack.addWidget(page)
+        self.stack = QStackedWidget()
         self.sidebar.currentRowChanged.connect(self._on_area_changed)
+        self.status_page = StatusPage()
+        self.body = QStackedWidget()
+        self.body.addWidget(self.stack)
+        self.body.addWidget(self.status_page)
 
         panel = QFrame()
         panel.setObjectName("sidebar")
@@ -111,16 +165,16 @@ class MainWindow(QMainWindow):
         font = app_name.font()
         font.setPointSizeF(font.pointSizeF() + 3)
         app_name.setFont(font)
-        lock_button = QPushButton("Lock  (Ctrl+L)")
-        lock_button.setToolTip("Lock the vault now (Ctrl+L)")
-        lock_button.clicked.connect(self.lock_requested)
+        self.lock_button = QPushButton("Lock  (Ctrl+L)")
+        self.lock_button.setToolTip("Lock the vault now (Ctrl+L)")
+        self.lock_button.clicked.connect(self.lock_requested)
         panel_layout = QVBoxLayout(panel)
         panel_layout.setContentsMargins(0, 0, 0, 12)
         panel_layout.addWidget(app_name)
         panel_layout.addWidget(self.sidebar, 1)
         lock_row = QHBoxLayout()
         lock_row.setContentsMargins(16, 0, 16, 0)
-        lock_row.addWidget(lock_button)
+        lock_row.addWidget(self.lock_button)
         panel_layout.addLayout(lock_row)
 
         central = QWidget()
@@ -128,22 +182,75 @@ class MainWindow(QMainWindow):
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
         central_layout.addWidget(panel)
-        central_layout.addWidget(self.stack, 1)
+        central_layout.addWidget(self.body, 1)
         self.setCentralWidget(central)
 
         self._build_status_bar()
         self._build_menus()
 
-        for view in (self.clients, self.trash, self.settings):
-            view.notice.connect(self.show_notice)
         ops.lane.busy_changed.connect(self._on_lane_busy)
         ops.opened.connect(self._on_vault_opened)
         ops.closed.connect(self._on_vault_closed)
 
         self.sidebar.setCurrentRow(0)
+        self.show_status(*LOCKED)
         self._restore_geometry()
 
     # Building ----------------------------------------------------------------
+
+    def build_areas(self) -> Areas:
+        """Build the four areas (once) and return them.
+
+        They are most of the window's cost, and not needed for its first
+        paint: until a vault is open the status page covers them.
+        """
+        if self._areas is not None:
+            return self._areas
+        from coachdesk.ui.views.audit import AuditView
+        from coachdesk.ui.views.clients import ClientsView
+        from coachdesk.ui.views.settings import SettingsView
+        from coachdesk.ui.views.trash import TrashView
+
+        ops = self._ops
+        areas = Areas(
+            ClientsView(ops),
+            TrashView(ops),
+            AuditView(ops),
+            SettingsView(ops, self._secrets, self._kdf),
+        )
+        self._areas = areas
+        for view in (areas.clients, areas.trash, areas.audit, areas.settings):
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(24, 18, 24, 12)
+            page_layout.addWidget(view)
+            self.stack.addWidget(page)
+        self.stack.setCurrentIndex(max(0, self.sidebar.currentRow()))
+        for view in (areas.clients, areas.trash, areas.settings):
+            view.notice.connect(self.show_notice)
+        areas.clients.loaded.connect(self.clients_loaded)
+        areas.settings.auto_lock_changed.connect(self.auto_lock_changed)
+        return areas
+
+    @property
+    def clients(self) -> ClientsView:
+        """The Clients area."""
+        return self.build_areas().clients
+
+    @property
+    def trash(self) -> TrashView:
+        """The Trash area."""
+        return self.build_areas().trash
+
+    @property
+    def audit(self) -> AuditView:
+        """The Audit trail area."""
+        return self.build_areas().audit
+
+    @property
+    def settings(self) -> SettingsView:
+        """The Settings area."""
+        return self.build_areas().settings
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -201,9 +308,16 @@ class MainWindow(QMainWindow):
         clients_menu.addAction(self.trash_menu_action)
 
         go_menu = menu.addMenu("&Go")
+        self._vault_actions = [
+            self.lock_action,
+            self.new_client_action,
+            self.find_action,
+            self.trash_menu_action,
+        ]
         for i, name in enumerate(self.AREAS, start=1):
             go_to = self._action(name, f"Ctrl+{i}", lambda _c=False, n=name: self.show_area(n))
             go_menu.addAction(go_to)
+            self._vault_actions.append(go_to)
 
         help_menu = menu.addMenu("&Help")
         about = QAction(f"&About {APP_NAME}", self)
@@ -232,9 +346,27 @@ class MainWindow(QMainWindow):
         """The area shown."""
         return self.AREAS[self.sidebar.currentRow()]
 
+    @property
+    def areas_enabled(self) -> bool:
+        """Whether the areas are shown and usable (a vault is open in the window)."""
+        return self.body.currentWidget() is self.stack and self.sidebar.isEnabled()
+
+    def show_status(self, title: str, text: str = "", busy: bool = False) -> None:
+        """Cover the areas with a message and disable them (no vault is open)."""
+        self.status_page.set_status(title, text, busy)
+        self.body.setCurrentWidget(self.status_page)
+        self._enable_areas(False)
+
+    def _enable_areas(self, enabled: bool) -> None:
+        self.sidebar.setEnabled(enabled)
+        self.lock_button.setEnabled(enabled)
+        for action in self._vault_actions:
+            action.setEnabled(enabled)
+
     def prepare_lock(self) -> None:
         """Save what is pending before the vault closes."""
-        self.settings.flush()
+        if self._areas is not None:
+            self._areas.settings.flush()
 
     @Slot(str, object)
     def show_notice(self, message: str, undo: Callable[[], None] | None = None) -> None:
@@ -316,14 +448,15 @@ class MainWindow(QMainWindow):
         elided = self.vault_path.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, 360)
         self.vault_path.setText(f"·  {elided}")
         self.vault_path.setToolTip(path)
-        self.lock_action.setEnabled(True)
+        self.body.setCurrentWidget(self.stack)
+        self._enable_areas(True)
 
     @Slot()
     def _on_vault_closed(self) -> None:
         self.clear_notice()
         self.lock_state.setText("Locked")
         self.unlock_mode.clear()
-        self.lock_action.setEnabled(False)
+        self.show_status(*LOCKED)
 
     @Slot()
     def _on_about(self) -> None:

@@ -66,7 +66,10 @@ def make_controller(
         controller.shutdown()
     for widget in qapp.topLevelWidgets():
         widget.close()
-        widget.deleteLater()
+    # Windows only: the dialogs over them go with them.
+    for widget in qapp.topLevelWidgets():
+        if widget.parentWidget() is None:
+            widget.deleteLater()
     qtbot.wait(1)
 
 
@@ -93,7 +96,7 @@ def activate(qtbot: QtBot, widget: QWidget) -> None:
 
 def open_app(qtbot: QtBot, controller: AppController) -> MainWindow:
     """Start the app and wait for the main window with its client list loaded."""
-    with qtbot.waitSignal(controller.main_window_shown, timeout=WAIT_MS):
+    with qtbot.waitSignal(controller.window_ready, timeout=WAIT_MS):
         controller.start()
     window = controller.main_window
     assert window is not None

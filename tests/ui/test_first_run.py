@@ -57,7 +57,7 @@ def test_create_vault_then_profile_then_main_window(
     qtbot.keyClicks(form.time_zone.line_edit, "Europe/Berlin")
     form.currency.setEditText("")
     qtbot.keyClicks(form.currency, "eur")
-    with qtbot.waitSignal(controller.main_window_shown, timeout=WAIT_MS):
+    with qtbot.waitSignal(controller.window_ready, timeout=WAIT_MS):
         qtbot.mouseClick(profile.ok_button, Qt.MouseButton.LeftButton)
 
     window = controller.main_window
@@ -170,13 +170,17 @@ def test_profile_errors_show_under_their_fields_and_nothing_is_saved(
     form = profile.form
     form.time_zone.set_zone("Atlantis/Capital")
     form.currency.setEditText("")
-    qtbot.mouseClick(profile.ok_button, Qt.MouseButton.LeftButton)
+    with qtbot.assertNotEmitted(controller.window_ready):
+        qtbot.mouseClick(profile.ok_button, Qt.MouseButton.LeftButton)
 
     assert form.errors.message("coach_name") == "Enter your name as clients should see it."
     assert "time zone" in form.errors.message("time_zone")
     assert "three-letter" in form.errors.message("currency")
     assert profile.isVisible()
-    assert controller.main_window is not None and not controller.main_window.isVisible()
+    # The app has not moved on: the profile dialog still holds the window behind it.
+    assert controller.main_window is not None
+    assert profile.parentWidget() is controller.main_window
+    assert profile.windowModality() == Qt.WindowModality.WindowModal
 
 
 def test_skipping_the_profile_still_opens_the_app(
@@ -184,7 +188,7 @@ def test_skipping_the_profile_still_opens_the_app(
 ) -> None:
     controller = make_controller()
     profile = create_vault(qtbot, controller)
-    with qtbot.waitSignal(controller.main_window_shown, timeout=WAIT_MS):
+    with qtbot.waitSignal(controller.window_ready, timeout=WAIT_MS):
         qtbot.mouseClick(profile.skip_button, Qt.MouseButton.LeftButton)
 
 

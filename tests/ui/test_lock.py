@@ -17,7 +17,7 @@ def unlock_again(qtbot: QtBot, app: AppController, passphrase: str = PASSPHRASE)
     dialog = app.unlock_dialog
     assert dialog is not None
     qtbot.keyClicks(dialog.passphrase, passphrase)
-    with qtbot.waitSignal(app.main_window_shown, timeout=WAIT_MS):
+    with qtbot.waitSignal(app.window_ready, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.clients import Client, ClientDraft, ClientStatus
 from coachdesk.domain.errors import ValidationError
-from coachdesk.services import clients
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.client_table import STATUS_LABELS
@@ -33,8 +34,20 @@ from coachdesk.ui.widgets import (
     set_message,
 )
 
+if TYPE_CHECKING:
+    from coachdesk.store.vault import Vault
+
 # Checked as soon as the coach leaves them, not only on save.
 CHECK_ON_LEAVE = ("emails", "phones", "time_zone", "locale")
+
+
+def save_client(vault: Vault, client_id: int | None, draft: ClientDraft) -> Client:
+    """Db lane: add the client (no id) or save the edits to it."""
+    from coachdesk.services import clients
+
+    if client_id is None:
+        return clients.create_client(vault, draft)
+    return clients.update_client(vault, client_id, draft)
 
 
 class ClientEditor(QDialog):
@@ -240,9 +253,7 @@ class ClientEditor(QDialog):
         client_id = self._client.id if self._client is not None else None
         self._set_saving(True)
         job = self._ops.run(
-            (lambda vault: clients.create_client(vault, draft))
-            if client_id is None
-            else (lambda vault: clients.update_client(vault, client_id, draft)),
+            lambda vault: save_client(vault, client_id, draft),
             on_done=self._on_saved,
             on_error=self._on_save_failed,
             changes="client",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, QRegularExpression, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QPixmap, QRegularExpressionValidator, QShowEvent
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.services import practice
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.ops import VaultOps
@@ -37,6 +37,9 @@ from coachdesk.ui.widgets import (
     set_message,
     system_time_zone,
 )
+
+if TYPE_CHECKING:
+    from coachdesk.store.vault import Vault
 
 CURRENCIES = (
     "EUR",
@@ -59,6 +62,13 @@ CURRENCIES = (
     "MXN",
 )
 LOGO_BOX = QSize(160, 72)
+
+
+def save_profile(vault: Vault, profile: PracticeProfile, logo: bytes | None) -> PracticeProfile:
+    """Db lane: store the practice profile (and a new logo); the stored profile."""
+    from coachdesk.services import practice
+
+    return practice.save_profile(vault, profile, logo)
 
 
 def _system_currency() -> str:
@@ -189,7 +199,7 @@ class ProfileForm(QWidget):
         profile, logo = self.profile(), self._new_logo
         self.busy_changed.emit(True)
         job = self._ops.run(
-            lambda vault: practice.save_profile(vault, profile, logo),
+            lambda vault: save_profile(vault, profile, logo),
             on_done=self._on_saved,
             on_error=self._on_save_failed,
             changes="practice",
@@ -245,6 +255,8 @@ class ProfileForm(QWidget):
 
     @Slot(object)
     def _on_logo_read(self, data: bytes) -> None:
+        from coachdesk.services import practice  # loaded already: the vault is open
+
         self.busy_changed.emit(False)
         if len(data) > practice.MAX_LOGO_BYTES:
             self.errors.set("logo", "The logo file is larger than 2 MB; use a smaller image.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,13 +17,29 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.audit import AuditEvent
-from coachdesk.services import audit_trail
-from coachdesk.services.audit_trail import Verification
 from coachdesk.ui.models.audit_table import AuditTableModel
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import ERROR_COLOR, OK_COLOR, heading, muted
 
+if TYPE_CHECKING:
+    from coachdesk.services.audit_trail import Verification
+    from coachdesk.store.vault import Vault
+
 RECENT_LIMIT = 500
+
+
+def recent_events(vault: Vault) -> list[AuditEvent]:
+    """Db lane: the newest events, newest first."""
+    from coachdesk.services import audit_trail
+
+    return audit_trail.recent_events(vault, RECENT_LIMIT)
+
+
+def verify_trail(vault: Vault) -> Verification:
+    """Db lane: walk the whole chain and name the first bad entry, if any."""
+    from coachdesk.services import audit_trail
+
+    return audit_trail.verify(vault)
 
 
 class AuditView(QWidget):
@@ -93,7 +111,7 @@ class AuditView(QWidget):
         """Load the newest events on the db lane."""
         self._stale = False
         self._ops.run(
-            lambda vault: audit_trail.recent_events(vault, RECENT_LIMIT),
+            recent_events,
             on_done=self._on_events_loaded,
             owner=self,
             context="loading the audit trail",
@@ -105,7 +123,7 @@ class AuditView(QWidget):
         self.verify_button.setEnabled(False)
         self.verify_button.setText("Verifying…")
         job = self._ops.run(
-            audit_trail.verify,
+            verify_trail,
             on_done=self._on_verified,
             owner=self,
             context="verifying the audit trail",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.clients import Client, ClientRow
-from coachdesk.services import clients
+from coachdesk.ui.compat import delete_soon
 from coachdesk.ui.dialogs.client_editor import ClientEditor
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.client_table import (
@@ -38,10 +39,45 @@ from coachdesk.ui.models.client_table import (
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import EmptyState, heading, muted, separator
 
+if TYPE_CHECKING:
+    from coachdesk.store.vault import Vault
+
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
 )
 NO_CLIENTS = "Add the people you coach, or your leads, to keep everything about them in one place."
+
+
+# Run on the db lane. The services (and with them the database stack) are imported
+# there, on first use, so that building the window does not wait for them.
+
+
+def list_clients(vault: Vault, trashed: bool = False) -> list[ClientRow]:
+    """Db lane: the client list, or the Trash's."""
+    from coachdesk.services import clients
+
+    return clients.list_clients(vault, trashed=trashed)
+
+
+def get_client(vault: Vault, client_id: int) -> Client:
+    """Db lane: one client's whole record."""
+    from coachdesk.services import clients
+
+    return clients.get_client(vault, client_id)
+
+
+def trash_clients(vault: Vault, ids: list[int]) -> list[int]:
+    """Db lane: move clients to the Trash; the ids actually moved."""
+    from coachdesk.services import clients
+
+    return clients.trash_clients(vault, ids)
+
+
+def restore_clients(vault: Vault, ids: list[int]) -> list[int]:
+    """Db lane: bring clients back from the Trash; the ids actually restored."""
+    from coachdesk.services import clients
+
+    return clients.restore_clients(vault, ids)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -461,7 +497,7 @@ class ClientsView(QWidget):
         if not self._loaded_once:
             self.count.setText("Loading…")
         job = self._ops.run(
-            lambda vault: clients.list_clients(vault),
+            list_clients,
             on_done=self._on_rows_loaded,
             on_error=self._on_load_failed,
             owner=self,
@@ -544,7 +580,7 @@ class ClientsView(QWidget):
     def edit_client(self, client_id: int) -> None:
         """Load a client and open the form on it."""
         self._ops.run(
-            lambda vault: clients.get_client(vault, client_id),
+            lambda vault: get_client(vault, client_id),
             on_done=self._open_editor,
             owner=self,
             context="opening a client",
@@ -553,7 +589,7 @@ class ClientsView(QWidget):
     def open_client(self, client_id: int) -> None:
         """Load a client and show their page."""
         self._ops.run(
-            lambda vault: clients.get_client(vault, client_id),
+            lambda vault: get_client(vault, client_id),
             on_done=self._on_client_loaded,
             owner=self,
             context="opening a client",
@@ -568,7 +604,7 @@ class ClientsView(QWidget):
 
     def _trash(self, ids: list[int]) -> None:
         self._ops.run(
-            lambda vault: clients.trash_clients(vault, ids),
+            lambda vault: trash_clients(vault, ids),
             on_done=self._on_trashed,
             changes="client",
             owner=self,
@@ -577,7 +613,7 @@ class ClientsView(QWidget):
 
     def _restore(self, ids: list[int]) -> None:
         self._ops.run(
-            lambda vault: clients.restore_clients(vault, ids),
+            lambda vault: restore_clients(vault, ids),
             on_done=lambda back: self.notice.emit(f"Restored {plural(len(back), 'client')}.", None),
             changes="client",
             owner=self,
@@ -590,7 +626,6 @@ class ClientsView(QWidget):
             self.editor.activateWindow()
             return
         editor = ClientEditor(self._ops, client, self)
-        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(self._on_client_saved)
         editor.finished.connect(self._on_editor_finished)
         self.editor = editor
@@ -618,6 +653,8 @@ class ClientsView(QWidget):
 
     @Slot(int)
     def _on_editor_finished(self, _result: int) -> None:
+        if self.editor is not None:
+            delete_soon(self.editor, self)
         self.editor = None
 
     @Slot(object)

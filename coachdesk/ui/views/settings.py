@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,11 +21,7 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.errors import ValidationError, WrongPassphraseError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.services import app_state, vault_settings, vaults
-from coachdesk.services.app_state import SettingsSnapshot
 from coachdesk.settings import AUTO_LOCK_MINUTES
-from coachdesk.store.keychain import KeychainStatus, SecretStore
-from coachdesk.store.keys import KdfParams
 from coachdesk.ui.dialogs.profile import ProfileForm
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
@@ -40,7 +38,45 @@ from coachdesk.ui.widgets import (
     set_message,
 )
 
+if TYPE_CHECKING:
+    from coachdesk.services.app_state import SettingsSnapshot
+    from coachdesk.store.keychain import KeychainStatus, SecretStore
+    from coachdesk.store.keys import KdfParams
+    from coachdesk.store.vault import Vault
+
 AUTO_LOCK_SAVE_DELAY_MS = 600
+
+
+# Run on the db lane, where the services (and the database stack) are imported.
+
+
+def _snapshot(vault: Vault, secrets: SecretStore) -> SettingsSnapshot:
+    from coachdesk.services import app_state
+
+    return app_state.settings_snapshot(vault, secrets)
+
+
+def _change_passphrase(
+    vault: Vault, old: str, new: str, repeat: str, kdf: KdfParams | None
+) -> None:
+    from coachdesk.services import vaults
+
+    vaults.change_passphrase(vault, old, new, repeat, kdf)
+
+
+def _remember(vault: Vault, secrets: SecretStore, remember: bool) -> None:
+    from coachdesk.services import vaults
+
+    if remember:
+        vaults.remember(vault, secrets)
+    else:
+        vaults.forget(vault, secrets)
+
+
+def _put_auto_lock(vault: Vault, minutes: int) -> int:
+    from coachdesk.services import vault_settings
+
+    return int(vault_settings.put(vault, AUTO_LOCK_MINUTES, minutes))
 
 
 def _status(label: QLabel, text: str | None, ok: bool = True) -> None:
@@ -218,7 +254,7 @@ class SettingsView(QWidget):
         """Read the stored settings on the db lane."""
         secrets = self._secrets
         self._ops.run(
-            lambda vault: app_state.settings_snapshot(vault, secrets),
+            lambda vault: _snapshot(vault, secrets),
             on_done=self._on_loaded,
             owner=self,
             context="loading the settings",
@@ -298,7 +334,7 @@ class SettingsView(QWidget):
         self.change_button.setText("Changing…")
         set_message(self.change_status, None)
         job = self._ops.run(
-            lambda vault: vaults.change_passphrase(vault, old, new, repeat, kdf),
+            lambda vault: _change_passphrase(vault, old, new, repeat, kdf),
             on_done=self._on_passphrase_changed,
             on_error=self._on_passphrase_change_failed,
             changes="vault",
@@ -338,9 +374,7 @@ class SettingsView(QWidget):
             return
         secrets = self._secrets
         self._ops.run(
-            (lambda vault: vaults.remember(vault, secrets))
-            if checked
-            else (lambda vault: vaults.forget(vault, secrets)),
+            lambda vault: _remember(vault, secrets, checked),
             on_done=lambda _none: self.notice.emit(
                 "This computer will open the vault without the passphrase."
                 if checked
@@ -372,7 +406,7 @@ class SettingsView(QWidget):
     def _on_auto_lock_timer(self) -> None:
         minutes = self.auto_lock.value()
         self._ops.run(
-            lambda vault: vault_settings.put(vault, AUTO_LOCK_MINUTES, minutes),
+            lambda vault: _put_auto_lock(vault, minutes),
             on_done=lambda stored: self.auto_lock_changed.emit(int(stored)),
             changes="setting",
             owner=self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -15,11 +17,27 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.clients import ClientRow
-from coachdesk.services import clients
 from coachdesk.ui.models.client_table import ClientTableModel, Column
 from coachdesk.ui.ops import VaultOps
-from coachdesk.ui.views.clients import configure_table, fit_columns, plural, selected_ids
+from coachdesk.ui.views.clients import (
+    configure_table,
+    fit_columns,
+    list_clients,
+    plural,
+    restore_clients,
+    selected_ids,
+)
 from coachdesk.ui.widgets import EmptyState, heading, muted
+
+if TYPE_CHECKING:
+    from coachdesk.store.vault import Vault
+
+
+def empty_trash(vault: Vault) -> int:
+    """Db lane: delete every trashed client for good; how many went."""
+    from coachdesk.services import clients
+
+    return clients.empty_trash(vault)
 
 
 class TrashView(QWidget):
@@ -102,7 +120,7 @@ class TrashView(QWidget):
         """Load the trashed clients on the db lane."""
         self._stale = False
         self._ops.run(
-            lambda vault: clients.list_clients(vault, trashed=True),
+            lambda vault: list_clients(vault, trashed=True),
             on_done=self._on_rows_loaded,
             owner=self,
             context="loading the Trash",
@@ -124,7 +142,7 @@ class TrashView(QWidget):
         if not ids:
             return
         self._ops.run(
-            lambda vault: clients.restore_clients(vault, ids),
+            lambda vault: restore_clients(vault, ids),
             on_done=lambda back: self.notice.emit(
                 f"Restored {plural(len(back), 'client')} to the list.", None
             ),
@@ -192,7 +210,7 @@ class TrashView(QWidget):
         if button is not self.confirm_delete:
             return
         self._ops.run(
-            clients.empty_trash,
+            empty_trash,
             on_done=lambda count: self.notice.emit(
                 f"Deleted {plural(count, 'client')} for good.", None
             ),
