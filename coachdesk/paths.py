@@ -56,4 +56,3 @@ def resource_path(*parts: str) -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     base = Path(frozen_root) if frozen_root else Path(__file__).resolve().parent.parent
     return base.joinpath(*parts)
-
