@@ -59,6 +59,23 @@ def test_wrong_passphrase_says_so_and_opens_nothing(
     assert controller.unlock_dialog is None
 
 
+def test_enter_after_a_wrong_passphrase_tries_again_not_quit(
+    qtbot: QtBot, make_controller: MakeController, existing_vault: Path
+) -> None:
+    controller = make_controller()
+    dialog = unlock_dialog(qtbot, controller)
+    qtbot.keyClicks(dialog.passphrase, "not the passphrase at all")
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.message != "", timeout=WAIT_MS)
+    assert dialog.ok_button.isDefault()
+
+    dialog.passphrase.clear()
+    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(controller.window_ready, timeout=WAIT_MS):
+        qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    assert controller.ops.is_open
+
+
 def test_a_damaged_vault_gets_a_different_message(
     qtbot: QtBot, make_controller: MakeController, existing_vault: Path
 ) -> None:

@@ -139,6 +139,8 @@ class ClientEditor(QDialog):
         self.cancel_button: QPushButton = self.buttons.addButton(
             "Cancel", QDialogButtonBox.ButtonRole.RejectRole
         )
+        # Only the primary button may be the default: Enter never means "cancel".
+        self.cancel_button.setAutoDefault(False)
         self.save_button.clicked.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
 

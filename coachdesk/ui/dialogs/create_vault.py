@@ -85,6 +85,8 @@ class CreateVaultDialog(QDialog):
         self.quit_button: QPushButton = self.buttons.addButton(
             "Quit", QDialogButtonBox.ButtonRole.RejectRole
         )
+        # Only the primary button may be the default: Enter never means "quit".
+        self.quit_button.setAutoDefault(False)
         self.buttons.rejected.connect(self.reject)
         self.ok_button.clicked.connect(self._on_create_clicked)
 
@@ -124,6 +126,8 @@ class CreateVaultDialog(QDialog):
         self.ok_button.setEnabled(not busy and self.fields.ready)
         self.ok_button.setText("Creating…" if busy else "Create vault")
         self.quit_button.setEnabled(not busy)
+        if not busy:
+            self.ok_button.setDefault(True)
         self.progress.setVisible(busy)
         if busy:
             set_message(self.error, None)

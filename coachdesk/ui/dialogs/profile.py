@@ -315,6 +315,8 @@ class ProfileDialog(QDialog):
         self.skip_button: QPushButton = self.buttons.addButton(
             "Skip for now", QDialogButtonBox.ButtonRole.RejectRole
         )
+        # Only the primary button may be the default: Enter never means "skip".
+        self.skip_button.setAutoDefault(False)
         self.ok_button.clicked.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
         self.form.saved.connect(self._on_saved)

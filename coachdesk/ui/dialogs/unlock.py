@@ -82,6 +82,8 @@ class UnlockDialog(QDialog):
         self.quit_button: QPushButton = self.buttons.addButton(
             "Quit", QDialogButtonBox.ButtonRole.RejectRole
         )
+        # Only the primary button may be the default: Enter never means "quit".
+        self.quit_button.setAutoDefault(False)
         self.buttons.rejected.connect(self.reject)
         self.ok_button.clicked.connect(self._on_unlock_clicked)
         self.passphrase.textChanged.connect(self._on_text_changed)
@@ -116,6 +118,8 @@ class UnlockDialog(QDialog):
         self.ok_button.setEnabled(not busy and bool(self.passphrase.text()))
         self.ok_button.setText("Unlocking…" if busy else "Unlock")
         self.quit_button.setEnabled(not busy)
+        if not busy:
+            self.ok_button.setDefault(True)
         self.progress.setVisible(busy)
         if busy:
             self._show_problem(None, None)
