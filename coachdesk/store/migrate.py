@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
 
 from coachdesk.paths import resource_path
 from coachdesk.store.engine import open_raw
@@ -44,10 +43,12 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the vault's schema is at (None for a new, empty vault)."""
     with engine.connect() as conn:
-        try:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError:  # no alembic_version table yet: a new vault
+        exists = conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+        ).scalar()
+        if not exists:  # a new vault
             return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def backup_copy(db_path: Path, data_key: bytes, backups_dir: Path, label: str) -> Path:

@@ -9,11 +9,13 @@ from PySide6.QtGui import QColor, QFocusEvent, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -314,6 +316,31 @@ def fit_height(widget: QWidget) -> None:
         height = widget.sizeHint().height()
     widget.setMinimumHeight(height)
     widget.resize(widget.width(), height)
+
+
+def busy_bar() -> QProgressBar:
+    """A thin, endless progress bar for work whose length is unknown."""
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(6)
+    return bar
+
+
+def dialog_buttons(
+    primary: str, secondary: str
+) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """A button box whose primary button is the default, and stays it.
+
+    The secondary button is never an auto-default, so Enter means the primary
+    action even after focus passed over the secondary while the form was busy.
+    """
+    box = QDialogButtonBox()
+    ok = box.addButton(primary, QDialogButtonBox.ButtonRole.AcceptRole)
+    ok.setDefault(True)
+    other = box.addButton(secondary, QDialogButtonBox.ButtonRole.RejectRole)
+    other.setAutoDefault(False)
+    return box, ok, other
 
 
 def separator() -> QFrame:

@@ -8,13 +8,11 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +27,7 @@ from coachdesk.ui.widgets import (
     FieldErrors,
     ListEdit,
     TimeZoneCombo,
+    dialog_buttons,
     error_label,
     heading,
     set_message,
@@ -131,16 +130,9 @@ class ClientEditor(QDialog):
 
         self.error = error_label()
         self.error.setObjectName("dialogError")
-        self.buttons = QDialogButtonBox()
-        self.save_button: QPushButton = self.buttons.addButton(
-            "Add client" if client is None else "Save", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.save_button, self.cancel_button = dialog_buttons(
+            "Add client" if client is None else "Save", "Cancel"
         )
-        self.save_button.setDefault(True)
-        self.cancel_button: QPushButton = self.buttons.addButton(
-            "Cancel", QDialogButtonBox.ButtonRole.RejectRole
-        )
-        # Only the primary button may be the default: Enter never means "cancel".
-        self.cancel_button.setAutoDefault(False)
         self.save_button.clicked.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
 

@@ -9,10 +9,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,7 +17,15 @@ from PySide6.QtWidgets import (
 from coachdesk import APP_NAME
 from coachdesk.store.keychain import KeychainStatus
 from coachdesk.ui.passphrase_fields import NewPassphraseFields
-from coachdesk.ui.widgets import error_label, fit_height, heading, muted, set_message
+from coachdesk.ui.widgets import (
+    busy_bar,
+    dialog_buttons,
+    error_label,
+    fit_height,
+    heading,
+    muted,
+    set_message,
+)
 
 
 class CreateVaultDialog(QDialog):
@@ -71,22 +76,10 @@ class CreateVaultDialog(QDialog):
         self.location.setObjectName("location")
         self.error = error_label()
         self.error.setObjectName("dialogError")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(6)
+        self.progress = busy_bar()
         self.progress.setVisible(False)
 
-        self.buttons = QDialogButtonBox()
-        self.ok_button: QPushButton = self.buttons.addButton(
-            "Create vault", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.ok_button.setDefault(True)
-        self.quit_button: QPushButton = self.buttons.addButton(
-            "Quit", QDialogButtonBox.ButtonRole.RejectRole
-        )
-        # Only the primary button may be the default: Enter never means "quit".
-        self.quit_button.setAutoDefault(False)
+        self.buttons, self.ok_button, self.quit_button = dialog_buttons("Create vault", "Quit")
         self.buttons.rejected.connect(self.reject)
         self.ok_button.clicked.connect(self._on_create_clicked)
 

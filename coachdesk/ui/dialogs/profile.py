@@ -10,7 +10,6 @@ from PySide6.QtGui import QPixmap, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -30,6 +29,7 @@ from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import (
     FieldErrors,
     TimeZoneCombo,
+    dialog_buttons,
     error_label,
     fit_height,
     heading,
@@ -307,16 +307,9 @@ class ProfileDialog(QDialog):
         self.error = error_label()
         self.error.setObjectName("dialogError")
 
-        self.buttons = QDialogButtonBox()
-        self.ok_button: QPushButton = self.buttons.addButton(
-            "Save and continue", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.ok_button, self.skip_button = dialog_buttons(
+            "Save and continue", "Skip for now"
         )
-        self.ok_button.setDefault(True)
-        self.skip_button: QPushButton = self.buttons.addButton(
-            "Skip for now", QDialogButtonBox.ButtonRole.RejectRole
-        )
-        # Only the primary button may be the default: Enter never means "skip".
-        self.skip_button.setAutoDefault(False)
         self.ok_button.clicked.connect(self._on_save_clicked)
         self.buttons.rejected.connect(self.reject)
         self.form.saved.connect(self._on_saved)

@@ -8,18 +8,23 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from coachdesk import APP_NAME
-from coachdesk.ui.widgets import ERROR_COLOR, fit_height, heading, muted, set_message
+from coachdesk.ui.widgets import (
+    ERROR_COLOR,
+    busy_bar,
+    dialog_buttons,
+    fit_height,
+    heading,
+    muted,
+    set_message,
+)
 
 
 class UnlockDialog(QDialog):
@@ -68,22 +73,10 @@ class UnlockDialog(QDialog):
         self.error.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error.setVisible(False)
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(6)
+        self.progress = busy_bar()
         self.progress.setVisible(False)
 
-        self.buttons = QDialogButtonBox()
-        self.ok_button: QPushButton = self.buttons.addButton(
-            "Unlock", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.ok_button.setDefault(True)
-        self.quit_button: QPushButton = self.buttons.addButton(
-            "Quit", QDialogButtonBox.ButtonRole.RejectRole
-        )
-        # Only the primary button may be the default: Enter never means "quit".
-        self.quit_button.setAutoDefault(False)
+        self.buttons, self.ok_button, self.quit_button = dialog_buttons("Unlock", "Quit")
         self.buttons.rejected.connect(self.reject)
         self.ok_button.clicked.connect(self._on_unlock_clicked)
         self.passphrase.textChanged.connect(self._on_text_changed)
