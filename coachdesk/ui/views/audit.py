@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from coachdesk.domain.audit import AuditEvent
 from coachdesk.ui.models.audit_table import AuditTableModel
 from coachdesk.ui.ops import VaultOps
+from coachdesk.ui.views.lazy import LazyView
 from coachdesk.ui.widgets import ERROR_COLOR, OK_COLOR, heading, muted
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def verify_trail(vault: Vault) -> Verification:
     return audit_trail.verify(vault)
 
 
-class AuditView(QWidget):
+class AuditView(LazyView):
     """The newest audit events and the Verify button.
 
     Args:
@@ -51,9 +52,7 @@ class AuditView(QWidget):
     """
 
     def __init__(self, ops: VaultOps, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ops = ops
-        self._stale = True
+        super().__init__(ops, parent)
         self._fitted = False
         self.model = AuditTableModel(self)
 
@@ -140,23 +139,13 @@ class AuditView(QWidget):
         self.result.setVisible(False)
         self._stale = True
 
-    def showEvent(self, event: object) -> None:
-        """Load when shown, if anything changed since the last look."""
-        super().showEvent(event)  # type: ignore[arg-type]
-        if self._stale and self._ops.is_open:
-            self.reload()
-
     @Slot()
     def _on_vault_opened(self) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.reload()
+        self.mark_stale()
 
     @Slot(str)
     def _on_data_changed(self, _kind: str) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.reload()
+        self.mark_stale()
 
     @Slot(object)
     def _on_events_loaded(self, events: list[AuditEvent]) -> None:

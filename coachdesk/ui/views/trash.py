@@ -27,6 +27,7 @@ from coachdesk.ui.views.clients import (
     restore_clients,
     selected_ids,
 )
+from coachdesk.ui.views.lazy import LazyView
 from coachdesk.ui.widgets import EmptyState, heading, muted
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def empty_trash(vault: Vault) -> int:
     return clients.empty_trash(vault)
 
 
-class TrashView(QWidget):
+class TrashView(LazyView):
     """Trashed clients, with Restore and Empty Trash.
 
     The list loads when the view is shown and whenever clients change while
@@ -57,9 +58,7 @@ class TrashView(QWidget):
     notice = Signal(str, object)
 
     def __init__(self, ops: VaultOps, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ops = ops
-        self._stale = True
+        super().__init__(ops, parent)
         self.model = ClientTableModel(self, updated_header="Moved to Trash")
         self.confirm_box: QMessageBox | None = None
 
@@ -174,27 +173,16 @@ class TrashView(QWidget):
         self.confirm_box = box
         box.open()
 
-    def showEvent(self, event: object) -> None:
-        """Load when shown, if anything changed since the last look."""
-        super().showEvent(event)  # type: ignore[arg-type]
-        if self._stale and self._ops.is_open:
-            self.reload()
-
     # Slots -------------------------------------------------------------------
 
     @Slot()
     def _on_vault_opened(self) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.reload()
+        self.mark_stale()
 
     @Slot(str)
     def _on_data_changed(self, kind: str) -> None:
-        if kind != "client":
-            return
-        self._stale = True
-        if self.isVisible():
-            self.reload()
+        if kind == "client":
+            self.mark_stale()
 
     @Slot(object)
     def _on_rows_loaded(self, rows: list[ClientRow]) -> None:
