@@ -341,11 +341,15 @@ class AppController(QObject):
     @Slot(object)
     def _on_created(self, opened: Opened) -> None:
         dialog, self.create_dialog = self.create_dialog, None
+        self._dismiss(dialog)
+        self._on_opened(opened)
+
+    def _dismiss(self, dialog: QDialog | None) -> None:
+        """Close the dialog that asked, without its Quit meaning quitting the app."""
         if dialog is not None:
             dialog.rejected.disconnect(self._on_dialog_quit)
             dialog.accept()
             delete_soon(dialog, self)
-        self._on_opened(opened)
 
     @Slot(object)
     def _on_create_failed(self, failure: Failure) -> None:
@@ -392,10 +396,7 @@ class AppController(QObject):
     @Slot(object)
     def _on_unlocked(self, opened: Opened) -> None:
         dialog, self.unlock_dialog = self.unlock_dialog, None
-        if dialog is not None:
-            dialog.rejected.disconnect(self._on_dialog_quit)
-            dialog.accept()
-            delete_soon(dialog, self)
+        self._dismiss(dialog)
         self._on_opened(opened)
 
     @Slot(object)
