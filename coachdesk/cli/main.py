@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,8 +26,6 @@ from coachdesk.store.vault import Vault
 
 ACTOR = "coach@cli"
 EXIT_BUG = 70
-
-log = logging.getLogger(__name__)
 
 
 def _open(args: argparse.Namespace) -> Vault:

@@ -44,11 +44,6 @@ def create_vault(
     return vault
 
 
-def vault_id(root: Path) -> str:
-    """The id of the vault at `root` (raises when there is none)."""
-    return VaultPaths(root).read_key_file().vault_id
-
-
 def unlock(
     root: Path, passphrase: str | None, actor: str, secrets: SecretStore | None = None
 ) -> Vault:
