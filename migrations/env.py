@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from coachdesk.store.tables import Base
+from coachdesk.store.tables import Base, orm_managed
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -19,6 +19,7 @@ context.configure(
     render_as_batch=True,
     transaction_per_migration=True,
     compare_type=True,
+    include_name=orm_managed,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -6,7 +6,7 @@ import enum
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from coachdesk.domain.errors import ValidationError
@@ -22,6 +22,54 @@ class ClientStatus(enum.StrEnum):
     LOST = "lost"
 
 
+class ClientType(enum.StrEnum):
+    """Who pays and how the coaching is delivered."""
+
+    INDIVIDUAL = "individual"
+    SPONSORED = "sponsored"
+    GROUP = "group"
+
+    @property
+    def label(self) -> str:
+        """The name shown to the coach."""
+        return _TYPE_LABELS[self]
+
+
+_TYPE_LABELS = {
+    ClientType.INDIVIDUAL: "Individual",
+    ClientType.SPONSORED: "Employer-sponsored",
+    ClientType.GROUP: "Group programme",
+}
+
+
+class Objective(enum.StrEnum):
+    """What the client came for; the AI's lead-intent task uses the same list."""
+
+    NONE = ""
+    INTERVIEW_PREP = "interview_prep"
+    EXAM_PREP = "exam_prep"
+    PORTFOLIO = "portfolio"
+    LEADERSHIP = "leadership"
+    CAREER_CHANGE = "career_change"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The name shown to the coach."""
+        return _OBJECTIVE_LABELS[self]
+
+
+_OBJECTIVE_LABELS = {
+    Objective.NONE: "Not set",
+    Objective.INTERVIEW_PREP: "Interview prep",
+    Objective.EXAM_PREP: "Exam prep",
+    Objective.PORTFOLIO: "Portfolio",
+    Objective.LEADERSHIP: "Leadership",
+    Objective.CAREER_CHANGE: "Career change",
+    Objective.OTHER: "Other",
+}
+
+
 # Pragmatic address check: one @, a dot in the domain, no spaces.  Full RFC 5322
 # parsing accepts addresses no mail client will send to, which helps nobody.
 _EMAIL = re.compile(
@@ -30,6 +78,8 @@ _EMAIL = re.compile(
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?$", re.IGNORECASE)
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?(?:[-_](?:[A-Z]{2}|[0-9]{3}))?$")
 _TAG = re.compile(r"^[^,\n]{1,40}$")
+# A full date, or month and day alone (vCard's "--MM-DD") for birthdays given without a year.
+_BIRTHDAY = re.compile(r"^(?:(\d{4})|--)-?(\d{2})-?(\d{2})$")
 
 MAX_NAME = 100
 MAX_NOTES = 100_000
@@ -50,6 +100,19 @@ def is_phone(value: str) -> bool:
     """Whether `value` looks like a phone number (at least five digits)."""
     digits = sum(ch.isdigit() for ch in value)
     return 5 <= digits <= 20 and bool(_PHONE_CHARS.match(value))
+
+
+def normalise_birthday(value: str) -> str | None:
+    """`YYYY-MM-DD` or `--MM-DD` for a real date (Feb 29 allowed without a year), else None."""
+    match = _BIRTHDAY.match(value.strip())
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        date(int(year) if year else 2000, int(month), int(day))
+    except ValueError:
+        return None
+    return f"{year}-{month}-{day}" if year else f"--{month}-{day}"
 
 
 def normalise_tag(value: str) -> str:
@@ -74,6 +137,9 @@ class ClientDraft:
     status: ClientStatus = ClientStatus.LEAD
     tags: tuple[str, ...] = ()
     notes: str = ""
+    client_type: ClientType = ClientType.INDIVIDUAL
+    objective: Objective = Objective.NONE
+    birthday: str = ""
 
     def cleaned(self) -> ClientDraft:
         """The draft with whitespace trimmed, empties dropped and tags normalised."""
@@ -91,6 +157,9 @@ class ClientDraft:
             status=ClientStatus(self.status),
             tags=tuple(dict.fromkeys(t for t in map(normalise_tag, self.tags) if t)),
             notes=self.notes.strip(),
+            client_type=ClientType(self.client_type),
+            objective=Objective(self.objective),
+            birthday=normalise_birthday(self.birthday) or self.birthday.strip(),
         )
 
     def problems(self) -> dict[str, str]:
@@ -118,6 +187,10 @@ class ClientDraft:
             errors["tags"] = "A tag has at most 40 characters and no commas."
         if len(self.notes) > MAX_NOTES:
             errors["notes"] = f"Notes are limited to {MAX_NOTES:,} characters."
+        if self.birthday and normalise_birthday(self.birthday) is None:
+            errors["birthday"] = (
+                f"Not a date: “{self.birthday}”; use 1990-03-15, or --03-15 without the year."
+            )
         return errors
 
     def validated(self) -> ClientDraft:
@@ -156,6 +229,15 @@ class Client:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    client_type: ClientType = ClientType.INDIVIDUAL
+    objective: Objective = Objective.NONE
+    birthday: str = ""
+    stage_id: int | None = None
+    stage_name: str = ""
+    stage_since: datetime | None = None
+    lost_reason: str = ""
+    last_contact_at: datetime | None = None
+    photo_attachment_id: int | None = None
 
     @property
     def display_name(self) -> str:
@@ -178,6 +260,9 @@ class Client:
             status=self.status,
             tags=self.tags,
             notes=self.notes,
+            client_type=self.client_type,
+            objective=self.objective,
+            birthday=self.birthday,
         )
 
 
@@ -194,6 +279,15 @@ class ClientRow:
     tags: tuple[str, ...]
     updated_at: datetime
     search_text: str = field(default="", compare=False, repr=False)
+    client_type: ClientType = ClientType.INDIVIDUAL
+    objective: Objective = Objective.NONE
+    lead_source: str = ""
+    stage_id: int | None = None
+    stage_name: str = ""
+    stage_since: datetime | None = None
+    last_contact_at: datetime | None = None
+    overdue_follow_ups: int = 0
+    next_follow_up: datetime | None = None
 
 
 def changed_fields(before: ClientDraft, after: ClientDraft) -> tuple[str, ...]:

@@ -5,23 +5,47 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from coachdesk.domain.clients import Client, ClientDraft, ClientRow, changed_fields
+from sqlalchemy.orm import Session
+
+from coachdesk.domain.clients import Client, ClientDraft, ClientRow, ClientStatus, changed_fields
 from coachdesk.domain.errors import NotFoundError
-from coachdesk.store import audit
+from coachdesk.store import audit, pipeline
 from coachdesk.store import clients as repo
+from coachdesk.store.tables import ClientTable
 from coachdesk.store.vault import Vault
 
 ENTITY = "client"
+
+
+# Where a new client starts on the board, by the status the coach gave them.
+STATUS_STAGE = {
+    ClientStatus.LEAD: "inquiry",
+    ClientStatus.ACTIVE: "active",
+    ClientStatus.PAUSED: "active",
+    ClientStatus.ALUMNI: "alumni",
+    ClientStatus.LOST: "lost",
+}
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def place_new(
+    session: Session, row: ClientTable, now: datetime, stage_id: int | None = None
+) -> None:
+    """Put a new client on the board: in `stage_id`, or the stage matching their status."""
+    if stage_id is None:
+        stage = pipeline.stage_by_key(session, STATUS_STAGE[ClientStatus(row.status)])
+        stage_id = stage.id if stage else None
+    if stage_id is not None:
+        pipeline.record_move(session, row, stage_id, now)
+
+
 def list_clients(vault: Vault, trashed: bool = False) -> list[ClientRow]:
     """Every client (or every trashed client), as flat rows for lists."""
     with vault.reading() as session:
-        return repo.list_rows(session, trashed=trashed)
+        return repo.list_rows(session, trashed=trashed, now=_now())
 
 
 def get_client(vault: Vault, client_id: int) -> Client:
@@ -37,9 +61,11 @@ def create_client(vault: Vault, draft: ClientDraft) -> Client:
     """Add a client (ValidationError names each bad field; nothing is stored then)."""
     clean = draft.validated()
     with vault.writing() as session:
-        row = repo.insert(session, clean, _now())
+        now = _now()
+        row = repo.insert(session, clean, now)
+        place_new(session, row, now)
         audit.append(session, vault.actor, ENTITY, row.id, "create")
-        return repo.to_record(row)
+        return repo.to_record(session, row)
 
 
 def update_client(vault: Vault, client_id: int, draft: ClientDraft) -> Client:
@@ -49,14 +75,14 @@ def update_client(vault: Vault, client_id: int, draft: ClientDraft) -> Client:
         row = repo.load(session, client_id)
         if row is None:
             raise NotFoundError(f"There is no client #{client_id}.")
-        before = repo.to_record(row).draft()
+        before = repo.to_record(session, row).draft()
         changed = changed_fields(before, clean)
         if not changed:
-            return repo.to_record(row)
+            return repo.to_record(session, row)
         repo.apply_draft(session, row, clean, _now())
         audit.append(session, vault.actor, ENTITY, client_id, "update", changed)
         session.flush()
-        return repo.to_record(row)
+        return repo.to_record(session, row)
 
 
 def _set_trashed(vault: Vault, client_ids: Iterable[int], trashed: bool) -> list[int]:

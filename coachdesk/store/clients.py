@@ -8,12 +8,23 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from coachdesk.domain.clients import Client, ClientDraft, ClientRow, ClientStatus, display_name
+from coachdesk.domain.clients import (
+    Client,
+    ClientDraft,
+    ClientRow,
+    ClientStatus,
+    ClientType,
+    Objective,
+    display_name,
+)
+from coachdesk.store import search
+from coachdesk.store.crm import next_due, overdue_counts
 from coachdesk.store.tables import (
     ClientEmailTable,
     ClientPhoneTable,
     ClientTable,
     ClientTagTable,
+    StageTable,
     TagTable,
 )
 
@@ -26,7 +37,7 @@ def _with_children() -> Select[ClientTable]:
     )
 
 
-def _to_client(row: ClientTable) -> Client:
+def _to_client(row: ClientTable, stage_name: str = "") -> Client:
     return Client(
         id=row.id,
         first_name=row.first_name,
@@ -45,7 +56,21 @@ def _to_client(row: ClientTable) -> Client:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        client_type=ClientType(row.client_type),
+        objective=Objective(row.objective),
+        birthday=row.birthday,
+        stage_id=row.stage_id,
+        stage_name=stage_name,
+        stage_since=row.stage_since,
+        lost_reason=row.lost_reason,
+        last_contact_at=row.last_contact_at,
+        photo_attachment_id=row.photo_attachment_id,
     )
+
+
+def _stage_name(session: Session, stage_id: int | None) -> str:
+    stage = session.get(StageTable, stage_id) if stage_id is not None else None
+    return stage.name if stage else ""
 
 
 def load(session: Session, client_id: int) -> ClientTable | None:
@@ -56,12 +81,12 @@ def load(session: Session, client_id: int) -> ClientTable | None:
 def get(session: Session, client_id: int) -> Client | None:
     """One client as a plain record, or None."""
     row = load(session, client_id)
-    return _to_client(row) if row else None
+    return _to_client(row, _stage_name(session, row.stage_id)) if row else None
 
 
-def to_record(row: ClientTable) -> Client:
+def to_record(session: Session, row: ClientTable) -> Client:
     """The plain record for a loaded ORM row."""
-    return _to_client(row)
+    return _to_client(row, _stage_name(session, row.stage_id))
 
 
 def _tags_by_name(session: Session, names: tuple[str, ...]) -> list[TagTable]:
@@ -93,9 +118,12 @@ def apply_draft(session: Session, row: ClientTable, draft: ClientDraft, now: dat
         "locale",
         "lead_source",
         "notes",
+        "birthday",
     ):
         setattr(row, name, getattr(draft, name))
     row.status = draft.status.value
+    row.client_type = draft.client_type.value
+    row.objective = draft.objective.value
     if row.id is not None:
         # Old children go first, or re-adding an unchanged address would break its unique key.
         row.emails, row.phones = [], []
@@ -104,6 +132,9 @@ def apply_draft(session: Session, row: ClientTable, draft: ClientDraft, now: dat
     row.phones = [ClientPhoneTable(number=n, position=i) for i, n in enumerate(draft.phones)]
     row.tags = _tags_by_name(session, draft.tags)
     row.updated_at = now
+    if row.id is not None:
+        session.flush()
+        search.index_client(session, row.id)
 
 
 def insert(session: Session, draft: ClientDraft, now: datetime) -> ClientTable:
@@ -113,6 +144,7 @@ def insert(session: Session, draft: ClientDraft, now: datetime) -> ClientTable:
     apply_draft(session, row, draft, now)
     session.add(row)
     session.flush()
+    search.index_client(session, row.id)
     return row
 
 
@@ -122,7 +154,9 @@ def _primary(session: Session, owner: Any, value: Any, position: Any, ids: Any) 
     return {cid: text for cid, text in session.execute(query)}
 
 
-def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
+def list_rows(
+    session: Session, trashed: bool = False, now: datetime | None = None
+) -> list[ClientRow]:
     """Every client (or every trashed one) as flat rows, in one round trip per table.
 
     Built with Core queries rather than ORM objects: the list must load ten
@@ -152,6 +186,11 @@ def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
         .order_by(TagTable.name)
     ):
         tags.setdefault(cid, []).append(name)
+    stage_names: dict[int, str] = {
+        i: n for i, n in session.execute(select(StageTable.id, StageTable.name))
+    }
+    overdue = overdue_counts(session, now) if now is not None else {}
+    upcoming = next_due(session)
     rows = []
     for r in session.execute(
         select(
@@ -162,6 +201,12 @@ def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
             ClientTable.company,
             ClientTable.status,
             ClientTable.updated_at,
+            ClientTable.client_type,
+            ClientTable.objective,
+            ClientTable.lead_source,
+            ClientTable.stage_id,
+            ClientTable.stage_since,
+            ClientTable.last_contact_at,
         ).where(deleted)
     ):
         name = display_name(r.first_name, r.last_name, r.preferred_name)
@@ -170,8 +215,9 @@ def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
             phones.get(r.id, ""),
             tuple(tags.get(r.id, ())),
         )
-        search = " ".join(
-            (name, r.first_name, email, phone, r.company, r.status, *tag_list)
+        stage = stage_names.get(r.stage_id, "") if r.stage_id is not None else ""
+        search_text = " ".join(
+            (name, r.first_name, email, phone, r.company, r.status, stage, *tag_list)
         ).lower()
         rows.append(
             ClientRow(
@@ -183,7 +229,16 @@ def list_rows(session: Session, trashed: bool = False) -> list[ClientRow]:
                 status=ClientStatus(r.status),
                 tags=tag_list,
                 updated_at=r.updated_at,
-                search_text=search,
+                search_text=search_text,
+                client_type=ClientType(r.client_type),
+                objective=Objective(r.objective),
+                lead_source=r.lead_source,
+                stage_id=r.stage_id,
+                stage_name=stage,
+                stage_since=r.stage_since,
+                last_contact_at=r.last_contact_at,
+                overdue_follow_ups=overdue.get(r.id, 0),
+                next_follow_up=upcoming.get(r.id),
             )
         )
     return rows
@@ -197,7 +252,13 @@ def count(session: Session, trashed: bool = False) -> int:
 
 def purge(session: Session, client_ids: list[int]) -> None:
     """Delete rows for good (children go by ON DELETE CASCADE); unused tags are dropped."""
+    search.drop_clients(session, client_ids)
     session.execute(delete(ClientTable).where(ClientTable.id.in_(client_ids)))
+    drop_unused_tags(session)
+
+
+def drop_unused_tags(session: Session) -> None:
+    """Delete tags no client carries any more."""
     used = select(ClientTagTable.tag_id)
     session.execute(delete(TagTable).where(TagTable.id.not_in(used)))
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # The revision this build's ORM matches. Checked against Alembic's own head by the tests,
 # so start-up can compare versions with one query and load Alembic only to migrate.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -81,11 +81,30 @@ def upgrade(engine: Engine, db_path: Path, data_key: bytes, backups_dir: Path) -
 
 def migrate_to(engine: Engine, revision: str) -> None:
     """Upgrade or downgrade the schema to `revision` ("head", "base" or an id)."""
+    with engine.connect() as outer:
+        # Batch migrations rebuild tables by copy, drop and rename; with foreign keys on,
+        # dropping `clients` would cascade into every child table.  The pragma is a no-op
+        # inside a transaction, so it is set on the raw connection before SQLAlchemy begins.
+        raw = outer.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            _migrate_on(outer, revision)
+            problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(
+                    f"Migration to {revision} left {len(problems)} broken references"
+                )
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate_on(conn: Connection, revision: str) -> None:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    with engine.begin() as conn:
+    with conn.begin():
         config = alembic_config(conn)
         current = MigrationContext.configure(conn).get_current_revision()
         script = ScriptDirectory.from_config(config)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -28,6 +30,16 @@ NAMING_CONVENTION = {
 CLIENT_STATUSES = ("lead", "active", "paused", "alumni", "lost")
 
 
+# The full-text index is an FTS5 virtual table (with its shadow tables) that the
+# migrations create by hand; the ORM and autogenerate comparisons leave it alone.
+SEARCH_TABLE = "search_index"
+
+
+def orm_managed(name: str | None, type_: str, _parents: object = None) -> bool:
+    """Alembic `include_name` hook: everything except the search index's tables."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE))
+
+
 class Base(DeclarativeBase):
     """Declarative base with the naming convention."""
 
@@ -43,8 +55,12 @@ class ClientTable(Base):
         CheckConstraint(
             "status IN ('lead', 'active', 'paused', 'alumni', 'lost')", name="status_known"
         ),
+        CheckConstraint(
+            "client_type IN ('individual', 'sponsored', 'group')", name="client_type_known"
+        ),
         Index("ix_clients_deleted_at", "deleted_at"),
         Index("ix_clients_last_name", "last_name", "first_name"),
+        Index("ix_clients_stage_id", "stage_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,6 +77,18 @@ class ClientTable(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
+    client_type: Mapped[str] = mapped_column(String(16), default="individual")
+    objective: Mapped[str] = mapped_column(String(20), default="")
+    birthday: Mapped[str] = mapped_column(String(10), default="")
+    stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="SET NULL")
+    )
+    stage_since: Mapped[datetime | None]
+    lost_reason: Mapped[str] = mapped_column(Text, default="")
+    last_contact_at: Mapped[datetime | None]
+    photo_attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", ondelete="SET NULL")
+    )
 
     emails: Mapped[list[ClientEmailTable]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="ClientEmailTable.position"
@@ -181,3 +209,146 @@ class AuditHeadTable(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class StageTable(Base):
+    """A pipeline stage; `key` names the built-in ones so code can find them after a rename."""
+
+    __tablename__ = "pipeline_stages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), default="")
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    stall_days: Mapped[int | None] = mapped_column(Integer)
+    is_lost: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StageChangeTable(Base):
+    """One move of a client between stages: the pipeline's history."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        Index("ix_stage_changes_client_id", "client_id", "at"),
+        Index("ix_stage_changes_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="SET NULL")
+    )
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class NoteTable(Base):
+    """A discovery-call, session or general note; older versions live in note_versions."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('discovery', 'session', 'general')", name="kind_known"),
+        Index("ix_notes_client_id", "client_id", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    themes: Mapped[str] = mapped_column(Text, default="[]")
+    blockers: Mapped[str] = mapped_column(Text, default="[]")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class NoteVersionTable(Base):
+    """A note as it read before an edit."""
+
+    __tablename__ = "note_versions"
+    __table_args__ = (UniqueConstraint("note_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    themes: Mapped[str] = mapped_column(Text, default="[]")
+    blockers: Mapped[str] = mapped_column(Text, default="[]")
+    saved_at: Mapped[datetime]
+
+
+class GoalTable(Base):
+    """A client's goal."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('not_started', 'on_track', 'at_risk', 'achieved', 'dropped')",
+            name="status_known",
+        ),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    objective: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(Text, default="")
+    target_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    milestones: Mapped[list[MilestoneTable]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="MilestoneTable.position"
+    )
+
+
+class MilestoneTable(Base):
+    """A step towards a goal."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FollowUpTable(Base):
+    """Something to do for a client by a time (UTC)."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        CheckConstraint(
+            "recurrence IN ('', 'daily', 'weekly', 'fortnightly', 'monthly')",
+            name="recurrence_known",
+        ),
+        Index("ix_follow_ups_due", "done_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime]
+    recurrence: Mapped[str] = mapped_column(String(16), default="")
+    done_at: Mapped[datetime | None]
+    snoozed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class SegmentTable(Base):
+    """A saved client filter."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    filter: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

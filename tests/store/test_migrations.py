@@ -24,7 +24,7 @@ from coachdesk.store.migrate import (
     head_revision,
     migrate_to,
 )
-from coachdesk.store.tables import Base
+from coachdesk.store.tables import SEARCH_TABLE, Base, orm_managed
 from coachdesk.store.vault import Vault, open_with_key
 from tests.store.util import canary, leaks, sample_draft, sql
 
@@ -39,7 +39,9 @@ def empty_engine(tmp_path: Path) -> Iterator[Engine]:
 
 def schema_diff(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": orm_managed}
+        )
         return list(compare_metadata(context, Base.metadata))
 
 
@@ -50,7 +52,12 @@ def object_names(engine: Engine, kind: str) -> set[str]:
 
 
 def user_tables(engine: Engine) -> set[str]:
-    return {name for name in object_names(engine, "table") if name != "alembic_version"}
+    """Tables the ORM declares (the FTS5 index and its shadow tables are left out)."""
+    return {
+        name
+        for name in object_names(engine, "table")
+        if name != "alembic_version" and not name.startswith(SEARCH_TABLE)
+    }
 
 
 def all_clients(vault: Vault) -> list[object]:
@@ -60,8 +67,8 @@ def all_clients(vault: Vault) -> list[object]:
 def test_exactly_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1
-    assert head_revision() == script.get_current_head() == "0002"
-    assert [r.revision for r in script.walk_revisions()] == ["0002", "0001"]
+    assert head_revision() == script.get_current_head() == "0003"
+    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
     # Start-up compares against this constant instead of loading Alembic.
     assert head_revision() == SCHEMA_HEAD
 
@@ -79,11 +86,31 @@ def test_upgrade_from_empty_equals_orm_metadata(empty_engine: Engine) -> None:
 
 
 def test_older_schema_differs_from_orm(empty_engine: Engine) -> None:
-    """The comparison is not vacuous: at 0001 it sees the index 0002 adds."""
-    migrate_to(empty_engine, "0001")
-    diff = schema_diff(empty_engine)
-    assert [entry[0] for entry in diff] == ["add_index"]
-    assert diff[0][1].name == "ix_clients_last_name"
+    """The comparison is not vacuous: at 0002 it sees the tables 0003 adds."""
+    migrate_to(empty_engine, "0002")
+    added = {entry[1].name for entry in schema_diff(empty_engine) if entry[0] == "add_table"}
+    assert added == {
+        "pipeline_stages",
+        "stage_changes",
+        "notes",
+        "note_versions",
+        "goals",
+        "milestones",
+        "follow_ups",
+        "segments",
+    }
+
+
+def test_search_index_is_created_and_dropped_with_0003(empty_engine: Engine) -> None:
+    migrate_to(empty_engine, "head")
+    assert {"search_index", "search_index_vocab"} <= object_names(empty_engine, "table")
+    migrate_to(empty_engine, "0002")
+    assert not any(n.startswith(SEARCH_TABLE) for n in object_names(empty_engine, "table"))
+
+
+NAMES_AND_EMAILS = (
+    "SELECT c.first_name, e.address FROM clients c JOIN client_emails e ON e.client_id = c.id"
+)
 
 
 def test_downgrade_and_upgrade_keep_client_rows(vault: Vault) -> None:
@@ -93,15 +120,17 @@ def test_downgrade_and_upgrade_keep_client_rows(vault: Vault) -> None:
     clients.trash_clients(vault, [trashed.id])
     before = all_clients(vault)
     before_trash = clients.list_clients(vault, trashed=True)
+    names_before = sorted(sql(vault, NAMES_AND_EMAILS))
+    assert len(names_before) == 12
 
     migrate_to(vault.engine, "0001")
     assert current_revision(vault.engine) == "0001"
     assert object_names(vault.engine, "trigger") == set()
     assert "ix_clients_last_name" not in object_names(vault.engine, "index")
-    assert all_clients(vault) == before
+    assert sorted(sql(vault, NAMES_AND_EMAILS)) == names_before
 
     migrate_to(vault.engine, "head")
-    assert current_revision(vault.engine) == "0002"
+    assert current_revision(vault.engine) == "0003"
     assert schema_diff(vault.engine) == []
     assert all_clients(vault) == before
     assert clients.list_clients(vault, trashed=True) == before_trash
@@ -144,7 +173,7 @@ def test_opening_an_older_vault_backs_it_up_first(vault: Vault) -> None:
     assert backup is not None
     assert backup.parent == vault.paths.backups
     assert list(vault.paths.backups.iterdir()) == [backup]
-    assert "0002" in backup.name
+    assert f"before-{SCHEMA_HEAD}" in backup.name
     raw = backup.read_bytes()
     assert not raw.startswith(b"SQLite format 3")
     assert leaks([mark], vault.paths.backups) == []

@@ -1,0 +1,249 @@
+"""The full-text index: an FTS5 table inside the encrypted database, kept in step by
+the store in the same transaction as each change.
+
+Each indexed thing gets the rowid `ref_id * 4 + kind`, so replacing or dropping
+one entry is a rowid lookup rather than a scan of the unindexed columns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from coachdesk.domain.clients import display_name
+from coachdesk.domain.crm import NoteKind
+from coachdesk.store.tables import (
+    ClientEmailTable,
+    ClientPhoneTable,
+    ClientTable,
+    ClientTagTable,
+    FollowUpTable,
+    GoalTable,
+    MilestoneTable,
+    NoteTable,
+    TagTable,
+)
+
+KINDS = ("client", "note", "goal", "follow_up")
+_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+# Marks around matched words in snippets; front ends turn them into bold or brackets.
+HIT_START, HIT_END = "\x02", "\x03"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def rowid(kind: str, ref_id: int) -> int:
+    """The index rowid for one entry."""
+    return ref_id * len(KINDS) + _KIND_CODE[kind]
+
+
+def _put(
+    session: Session, kind: str, ref_id: int, client_id: int, name: str, title: str, body: str
+) -> None:
+    key = rowid(kind, ref_id)
+    session.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": key})
+    session.execute(
+        text(
+            "INSERT INTO search_index (rowid, kind, ref_id, client_id, name, title, body) "
+            "VALUES (:r, :k, :i, :c, :n, :t, :b)"
+        ),
+        {"r": key, "k": kind, "i": ref_id, "c": client_id, "n": name, "t": title, "b": body},
+    )
+
+
+def drop(session: Session, kind: str, ref_id: int) -> None:
+    """Remove one entry."""
+    session.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid(kind, ref_id)})
+
+
+def drop_clients(session: Session, client_ids: list[int]) -> None:
+    """Remove every entry belonging to these clients (before they are deleted for good)."""
+    keys = [rowid("client", c) for c in client_ids]
+    keys += [rowid("note", i) for i in _ids(session, NoteTable, client_ids)]
+    keys += [rowid("goal", i) for i in _ids(session, GoalTable, client_ids)]
+    keys += [rowid("follow_up", i) for i in _ids(session, FollowUpTable, client_ids)]
+    session.execute(text("DELETE FROM search_index WHERE rowid = :r"), [{"r": k} for k in keys])
+
+
+def _ids(
+    session: Session, table: type[NoteTable | GoalTable | FollowUpTable], client_ids: list[int]
+) -> list[int]:
+    return list(session.scalars(select(table.id).where(table.client_id.in_(client_ids))))
+
+
+def index_client(session: Session, client_id: int) -> None:
+    """(Re)index a client's record: names weigh most, then contact details and notes."""
+    row = session.get(ClientTable, client_id)
+    if row is None:
+        drop(session, "client", client_id)
+        return
+    emails = session.scalars(
+        select(ClientEmailTable.address).where(ClientEmailTable.client_id == client_id)
+    )
+    phones = session.scalars(
+        select(ClientPhoneTable.number).where(ClientPhoneTable.client_id == client_id)
+    )
+    tags = session.scalars(
+        select(TagTable.name)
+        .join(ClientTagTable, ClientTagTable.tag_id == TagTable.id)
+        .where(ClientTagTable.client_id == client_id)
+    )
+    name = " ".join(p for p in (row.first_name, row.last_name, row.preferred_name) if p)
+    body = " ".join(
+        p
+        for p in (
+            row.company,
+            row.role,
+            row.lead_source,
+            *emails,
+            *(f"{n} {re.sub(r'[^0-9]', '', n)}" for n in phones),
+            *tags,
+            row.notes,
+        )
+        if p
+    )
+    _put(session, "client", client_id, client_id, name, row.company, body)
+
+
+def index_note(session: Session, note: NoteTable) -> None:
+    """(Re)index a note: its themes and blockers as the title, its text as the body."""
+    title = " · ".join([NoteKind(note.kind).label, *json.loads(note.themes)])
+    body = " ".join([note.text, *json.loads(note.blockers)])
+    _put(session, "note", note.id, note.client_id, "", title, body)
+
+
+def index_goal(session: Session, goal: GoalTable, milestones: list[MilestoneTable]) -> None:
+    """(Re)index a goal with its measure and milestones."""
+    body = " ".join([goal.measure, *(m.title for m in milestones)])
+    _put(session, "goal", goal.id, goal.client_id, "", goal.objective, body)
+
+
+def index_follow_up(session: Session, follow_up: FollowUpTable) -> None:
+    """(Re)index a follow-up by its title."""
+    _put(session, "follow_up", follow_up.id, follow_up.client_id, "", follow_up.title, "")
+
+
+def reindex(session: Session) -> int:
+    """Rebuild the whole index from the tables; returns how many entries it holds."""
+    session.execute(text("DELETE FROM search_index"))
+    count = 0
+    for client_id in session.scalars(select(ClientTable.id)):
+        index_client(session, client_id)
+        count += 1
+    for note in session.scalars(select(NoteTable)):
+        index_note(session, note)
+        count += 1
+    milestones: dict[int, list[MilestoneTable]] = {}
+    for milestone in session.scalars(select(MilestoneTable).order_by(MilestoneTable.position)):
+        milestones.setdefault(milestone.goal_id, []).append(milestone)
+    for goal in session.scalars(select(GoalTable)):
+        index_goal(session, goal, milestones.get(goal.id, []))
+        count += 1
+    for follow_up in session.scalars(select(FollowUpTable)):
+        index_follow_up(session, follow_up)
+        count += 1
+    session.execute(text("INSERT INTO search_index (search_index) VALUES ('optimize')"))
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One result: what it is, whose it is, and a snippet with the matches marked."""
+
+    kind: str
+    ref_id: int
+    client_id: int
+    client_name: str
+    title: str
+    snippet: str
+    rank: float
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """The snippet as (text, is_match) pieces, for highlighting."""
+        pieces: list[tuple[str, bool]] = []
+        for chunk in self.snippet.split(HIT_START):
+            if HIT_END in chunk:
+                hit, rest = chunk.split(HIT_END, 1)
+                pieces.append((hit, True))
+                if rest:
+                    pieces.append((rest, False))
+            elif chunk:
+                pieces.append((chunk, False))
+        return pieces
+
+    @property
+    def plain_snippet(self) -> str:
+        """The snippet without marks."""
+        return self.snippet.replace(HIT_START, "").replace(HIT_END, "")
+
+
+def _name_terms(session: Session) -> list[str]:
+    words: set[str] = set()
+    for first, last, preferred in session.execute(
+        select(ClientTable.first_name, ClientTable.last_name, ClientTable.preferred_name).where(
+            ClientTable.deleted_at.is_(None)
+        )
+    ):
+        words.update(w.lower() for w in _WORD.findall(f"{first} {last} {preferred}"))
+    return sorted(words)
+
+
+def _typo_budget(word: str) -> int:
+    # Optimal string alignment counts a swapped pair as one edit ("okonkow" → "okonkwo").
+    if len(word) >= 7:
+        return 2
+    return 1 if len(word) >= 4 else 0
+
+
+def build_query(words: list[str], names: list[str]) -> str:
+    """An FTS5 query: every word must match, as a prefix or as a name within a typo or two."""
+    clauses = []
+    for word in words:
+        options = [f'"{word}"*']
+        budget = _typo_budget(word)
+        if budget:
+            for term, _distance, _index in process.extract(
+                word, names, scorer=OSA.distance, score_cutoff=budget, limit=5
+            ):
+                if term != word:
+                    options.append(f'name:"{term}"')
+        clauses.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
+    return " AND ".join(clauses)
+
+
+def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
+    """Ranked hits for what the coach typed (trashed clients and their things excluded)."""
+    words = [w.lower() for w in _WORD.findall(query)][:12]
+    if not words:
+        return []
+    needs_names = any(_typo_budget(w) for w in words)
+    match = build_query(words, _name_terms(session) if needs_names else [])
+    rows = session.execute(
+        text(
+            "SELECT search_index.kind, search_index.ref_id, search_index.client_id, "
+            "c.first_name, c.last_name, c.preferred_name, search_index.title, "
+            "snippet(search_index, -1, :a, :b, '…', 12) AS snip, "
+            "bm25(search_index, 0, 0, 0, 10.0, 4.0, 1.0) AS score "
+            "FROM search_index JOIN clients c ON c.id = search_index.client_id "
+            "WHERE search_index MATCH :q AND c.deleted_at IS NULL "
+            "ORDER BY score LIMIT :n"
+        ),
+        {"q": match, "a": HIT_START, "b": HIT_END, "n": limit},
+    )
+    return [
+        SearchHit(
+            kind=r.kind,
+            ref_id=r.ref_id,
+            client_id=r.client_id,
+            client_name=display_name(r.first_name, r.last_name, r.preferred_name),
+            title=r.title,
+            snippet=r.snip,
+            rank=r.score,
+        )
+        for r in rows
+    ]
