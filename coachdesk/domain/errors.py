@@ -63,3 +63,10 @@ class ValidationError(KnownError):
         self.errors = dict(errors)
         text = "; ".join(f"{field}: {msg}" for field, msg in self.errors.items())
         super().__init__(text)
+
+
+class CancelledError(KnownError):
+    """The coach stopped a long task; nothing it started was kept."""
+
+    def __init__(self, message: str = "Cancelled.") -> None:
+        super().__init__(message)

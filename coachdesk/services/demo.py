@@ -13,7 +13,7 @@ from pathlib import Path
 from threading import Event
 
 from coachdesk.domain.clients import ClientDraft, ClientStatus
-from coachdesk.domain.errors import KnownError
+from coachdesk.domain.errors import CancelledError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import practice, vaults
 from coachdesk.store import audit
@@ -235,10 +235,6 @@ def demo_client(rng: random.Random, index: int) -> ClientDraft:
         tags=tuple(rng.sample(TAGS, k=rng.randint(0, 2))),
         notes=rng.choice(NOTES),
     )
-
-
-class CancelledError(KnownError):
-    """The coach stopped a long task; nothing it started was kept."""
 
 
 def fill(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from coachdesk.domain.errors import KnownError
+from coachdesk.domain.errors import CancelledError, KnownError
 from coachdesk.ui.compat import delete_soon
 
 if TYPE_CHECKING:
@@ -27,13 +27,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
-
-
-class CancelledError(KnownError):
-    """A job stopped because the coach cancelled it."""
-
-    def __init__(self, message: str = "Cancelled.") -> None:
-        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
