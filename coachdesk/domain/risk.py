@@ -19,7 +19,7 @@ class RiskInputs:
     worst_goal_gap: int
     stage_name: str
     stalled: bool
-    stage_days: int
+    stall_limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,9 @@ def assess(inputs: RiskInputs, now: datetime) -> Risk:
     if inputs.stalled:
         factors.append(
             RiskFactor(
-                15, f"Stalled in {inputs.stage_name} for {_plural(inputs.stage_days, 'day')}"
+                15,
+                f"Stalled in {inputs.stage_name} (quiet for more than the "
+                f"{_plural(inputs.stall_limit, 'day')} allowed)",
             )
         )
     factors.sort(key=lambda f: -f.points)

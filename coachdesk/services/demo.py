@@ -8,17 +8,28 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from threading import Event
 
-from coachdesk.domain.clients import ClientDraft, ClientStatus
+from sqlalchemy.orm import Session
+
+from coachdesk.domain.clients import ClientDraft, ClientStatus, ClientType, Objective
+from coachdesk.domain.crm import (
+    FollowUpDraft,
+    GoalDraft,
+    GoalStatus,
+    MilestoneDraft,
+    NoteDraft,
+    NoteKind,
+)
 from coachdesk.domain.errors import CancelledError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import practice, vaults
-from coachdesk.store import audit
+from coachdesk.store import audit, crm, pipeline
 from coachdesk.store import clients as repo
 from coachdesk.store.keys import KdfParams
+from coachdesk.store.tables import ClientTable, GoalTable
 from coachdesk.store.vault import Vault
 
 DEMO_PASSPHRASE = "demo practice vault passphrase"  # noqa: S105 - published on purpose
@@ -211,12 +222,98 @@ STATUS_WEIGHTS = [
 ]
 
 
+OBJECTIVE_BY_TAG = {
+    "interview prep": Objective.INTERVIEW_PREP,
+    "exam prep": Objective.EXAM_PREP,
+    "portfolio": Objective.PORTFOLIO,
+    "leadership": Objective.LEADERSHIP,
+    "career change": Objective.CAREER_CHANGE,
+}
+THEMES = [
+    "confidence",
+    "negotiation",
+    "storytelling",
+    "time management",
+    "stakeholders",
+    "networking",
+    "salary",
+    "delegation",
+    "study plan",
+    "visibility",
+    "feedback",
+    "boundaries",
+]
+BLOCKERS = [
+    "no time after work",
+    "manager not supportive",
+    "imposter feelings",
+    "unclear target role",
+    "visa timing",
+    "childcare",
+    "procrastination",
+    "",
+]
+SENTENCES = [
+    "Walked through the STAR stories for the {company} interview; the conflict one runs long.",
+    "Agreed to send three tailored applications before the next session.",
+    "Mock panel went well; follow-up questions on metrics need sharper numbers.",
+    "Talked about asking {company} for a stretch project to show leadership.",
+    "Reviewed the portfolio case studies; the second one lacks a clear outcome.",
+    "Set a study rhythm of four evenings a week with a practice paper on Sundays.",
+    "Discussed how to raise salary expectations without anchoring too low.",
+    "Mapped the stakeholders for the reorganisation and who to brief first.",
+    "Feels stuck between two offers; listed what matters most in the next role.",
+    "Practised the elevator pitch for the {company} networking evening.",
+    "Delegation is still hard: kept the reporting work instead of handing it over.",
+    "Wants feedback from the hiring manager after the second-round rejection.",
+    "LinkedIn headline rewritten around product discovery rather than finance.",
+    "Exam mock score up from 58 to 71; weakest area is the written section.",
+    "Homework: informational interviews with two people at {company}.",
+    "Reflected on the last quarter; energy is lowest after back-to-back meetings.",
+    "Prepared questions to ask at the end of the interview.",
+    "Sketched a 30-60-90 day plan for the new team lead role.",
+    "Agreed boundaries for evening messages from the team.",
+    "Portfolio site now live; needs a stronger about page.",
+]
+GOALS = [
+    ("Land a {role} role", "Signed offer letter"),
+    ("Pass the professional exam", "Exam result of 70 or more"),
+    ("Lead the team's quarterly planning", "Plan presented and approved"),
+    ("Publish a portfolio of four case studies", "Four case studies online"),
+    ("Negotiate a 10% raise", "New contract signed"),
+    ("Build a weekly study habit", "Eight weeks in a row of four sessions"),
+]
+FOLLOW_UPS = [
+    "Send the reading list",
+    "Check in after the interview",
+    "Share the CV template",
+    "Ask how the mock exam went",
+    "Send the proposal",
+    "Book the next session",
+    "Review the updated portfolio",
+]
+LOST_REASONS = ["Chose another coach", "Budget", "Timing: starting a new job", "No reply"]
+# The journey each status implies, as built-in stage keys in order.
+JOURNEYS = {
+    ClientStatus.LEAD: ["inquiry", "discovery", "proposal"],
+    ClientStatus.ACTIVE: ["inquiry", "discovery", "proposal", "active"],
+    ClientStatus.PAUSED: ["inquiry", "discovery", "proposal", "active"],
+    ClientStatus.ALUMNI: ["inquiry", "discovery", "proposal", "active", "completed", "alumni"],
+    ClientStatus.LOST: ["inquiry", "discovery"],
+}
+
+
 def demo_client(rng: random.Random, index: int) -> ClientDraft:
     """One believable client, different for each index."""
     first, last = rng.choice(FIRST), rng.choice(LAST)
     ascii_name = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore")
     slug = ascii_name.decode().lower().replace("'", "")
     status = rng.choices([s for s, _ in STATUS_WEIGHTS], [w for _, w in STATUS_WEIGHTS])[0]
+    tags = tuple(rng.sample(TAGS, k=rng.randint(0, 2)))
+    objective = next(
+        (OBJECTIVE_BY_TAG[t] for t in tags if t in OBJECTIVE_BY_TAG),
+        rng.choice(list(Objective)),
+    )
     return ClientDraft(
         first_name=first,
         last_name=last,
@@ -232,9 +329,95 @@ def demo_client(rng: random.Random, index: int) -> ClientDraft:
         locale=rng.choice(LOCALES),
         lead_source=rng.choice(SOURCES),
         status=status,
-        tags=tuple(rng.sample(TAGS, k=rng.randint(0, 2))),
+        tags=tags,
         notes=rng.choice(NOTES),
+        client_type=rng.choices(list(ClientType), [8, 2, 1])[0],
+        objective=objective,
+        birthday=f"{rng.randint(1965, 2003)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if rng.random() < 0.4
+        else "",
     )
+
+
+def _note_text(rng: random.Random, company: str) -> str:
+    picked = rng.sample(SENTENCES, k=rng.randint(2, 4))
+    return " ".join(s.format(company=company) for s in picked)
+
+
+def _journey(
+    session: Session,
+    rng: random.Random,
+    row: ClientTable,
+    draft: ClientDraft,
+    stages: dict[str, int],
+    now: datetime,
+    notes: int,
+) -> None:
+    """Back-dated stage history, notes, goals and follow-ups for one demo client."""
+    status = ClientStatus(draft.status)
+    keys = JOURNEYS[status]
+    if status == ClientStatus.LEAD:
+        keys = keys[: rng.randint(1, 3)]
+    at = now - timedelta(days=rng.randint(20, 360), hours=rng.randint(0, 23))
+    for key in keys:
+        pipeline.record_move(session, row, stages[key], at)
+        at = min(now, at + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8)))
+    if status == ClientStatus.LOST:
+        pipeline.record_move(session, row, stages["lost"], at, rng.choice(LOST_REASONS))
+        row.lost_reason = rng.choice(LOST_REASONS)
+    started = row.stage_since or now
+    last_note = None
+    for n in range(notes):
+        kind = NoteKind.DISCOVERY if n == 0 else NoteKind.SESSION
+        if rng.random() < 0.15:
+            kind = NoteKind.GENERAL
+        span = max(1, (now - started).days)
+        day = (started + timedelta(days=rng.randint(0, span))).date()
+        if n == notes - 1 and status == ClientStatus.ACTIVE and rng.random() < 0.75:
+            day = (now - timedelta(days=rng.randint(0, min(span, 20)))).date()
+        draft_note = NoteDraft(
+            kind,
+            day,
+            _note_text(rng, draft.company),
+            tuple(rng.sample(THEMES, k=rng.randint(1, 2))),
+            tuple(b for b in rng.sample(BLOCKERS, k=1) if b),
+        )
+        crm.add_note(session, row.id, draft_note, now)
+        last_note = max(last_note or day, day)
+    if last_note is not None:
+        row.last_contact_at = datetime.combine(last_note, time(12))
+    if status in (ClientStatus.ACTIVE, ClientStatus.PAUSED):
+        objective, measure = rng.choice(GOALS)
+        goal = GoalTable(client_id=row.id, created_at=started)
+        goal.milestones = []
+        session.add(goal)
+        target = started.date() + timedelta(days=rng.randint(60, 180))
+        elapsed = (now.date() - started.date()).days / max(1, (target - started.date()).days)
+        progress = max(0, min(95, round(100 * elapsed) + rng.randint(-35, 10)))
+        crm.apply_goal(
+            session,
+            goal,
+            GoalDraft(
+                objective.format(role=draft.role or "new"),
+                measure,
+                target,
+                GoalStatus.ON_TRACK if progress > 20 else GoalStatus.NOT_STARTED,
+                progress,
+            ),
+            (
+                MilestoneDraft("First draft shared", target - timedelta(days=45), progress > 30),
+                MilestoneDraft("Feedback round", target - timedelta(days=20), progress > 60),
+            ),
+            now,
+        )
+    if status != ClientStatus.LOST and rng.random() < 0.6:
+        due = now + timedelta(days=rng.randint(-6, 12), hours=rng.randint(-5, 5))
+        crm.add_follow_up(
+            session,
+            row.id,
+            FollowUpDraft(rng.choice(FOLLOW_UPS), due.replace(minute=0, second=0, microsecond=0)),
+            now,
+        )
 
 
 def fill(
@@ -244,8 +427,10 @@ def fill(
     progress: Callable[[int, int], None] | None = None,
     cancel: Event | None = None,
     batch: int = 500,
+    notes_per_client: tuple[int, int] = (1, 4),
 ) -> int:
-    """Add `count` demo clients in batches; returns how many were added."""
+    """Add `count` demo clients, each with a pipeline history, notes, and for the
+    active ones goals and follow-ups, in batches; returns how many were added."""
     rng = random.Random(seed)
     added = 0
     while added < count:
@@ -253,8 +438,11 @@ def fill(
             raise CancelledError(f"Stopped after {added} demo clients.")
         now = datetime.now(UTC).replace(tzinfo=None)
         with vault.writing() as session:
+            stages = {s.key: s.id for s in pipeline.stages(session) if s.key}
             for index in range(added, min(added + batch, count)):
-                row = repo.insert(session, demo_client(rng, index).validated(), now)
+                draft = demo_client(rng, index).validated()
+                row = repo.insert(session, draft, now)
+                _journey(session, rng, row, draft, stages, now, rng.randint(*notes_per_client))
                 audit.append(session, vault.actor, "client", row.id, "create")
         added = min(added + batch, count)
         if progress is not None:

@@ -49,7 +49,7 @@ def renewal_risks(vault: Vault, now: datetime | None = None) -> list[Risk]:
             worst_goal_gap=max(gaps, default=0),
             stage_name=stage.name if stage else "",
             stalled=bool(stage and is_stalled(stage, row.stage_since, row.last_contact_at, now)),
-            stage_days=(now - row.stage_since).days if row.stage_since else 0,
+            stall_limit=(stage.stall_days or 0) if stage else 0,
         )
         risks.append(assess(inputs, now))
     risks.sort(key=lambda r: (-r.score, r.client_name.casefold()))
