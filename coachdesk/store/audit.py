@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from coachdesk.domain.audit import GENESIS_HASH, AuditEvent, chain_hash
 from coachdesk.store.tables import AuditEventTable, AuditHeadTable
 
+_HEAD = "coachdesk.audit_head"
+
 
 def append(
     session: Session,
@@ -19,14 +21,20 @@ def append(
     entity_id: object,
     action: str,
     fields: Iterable[str] = (),
+    flush: bool = True,
 ) -> AuditEvent:
     """Add one event at the end of the chain and move the head with it.
+
+    Bulk writers (imports) pass `flush=False` and let the commit flush them all:
+    the head row stays in the session, so the chain still advances one by one.
 
     Runs in the caller's write transaction (BEGIN IMMEDIATE), so the change
     and its audit event commit together or not at all, and no other writer
     can take the same sequence number.
     """
-    head = session.get(AuditHeadTable, 1)
+    # Held in session.info: a clean ORM row is only weakly referenced by the session,
+    # so without this every append in a long transaction would SELECT the head again.
+    head = session.info.get(_HEAD) or session.get(AuditHeadTable, 1)
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     field_list = ",".join(sorted(fields))
@@ -45,10 +53,13 @@ def append(
         )
     )
     if head is None:
-        session.add(AuditHeadTable(id=1, seq=seq, hash=digest))
+        head = AuditHeadTable(id=1, seq=seq, hash=digest)
+        session.add(head)
     else:
         head.seq, head.hash = seq, digest
-    session.flush()
+    session.info[_HEAD] = head
+    if flush:
+        session.flush()
     return AuditEvent(seq, at, actor, entity, str(entity_id), action, field_list, prev, digest)
 
 

@@ -84,9 +84,18 @@ def get(session: Session, client_id: int) -> Client | None:
     return _to_client(row, _stage_name(session, row.stage_id)) if row else None
 
 
-def to_record(session: Session, row: ClientTable) -> Client:
-    """The plain record for a loaded ORM row."""
+def to_record(
+    session: Session, row: ClientTable, stage_names: dict[int, str] | None = None
+) -> Client:
+    """The plain record for a loaded ORM row (`stage_names` saves a lookup per row)."""
+    if stage_names is not None:
+        return _to_client(row, stage_names.get(row.stage_id or 0, ""))
     return _to_client(row, _stage_name(session, row.stage_id))
+
+
+def load_many(session: Session, client_ids: list[int]) -> list[ClientTable]:
+    """ORM rows with their children, in three queries however many there are."""
+    return list(session.scalars(_with_children().where(ClientTable.id.in_(client_ids))))
 
 
 def _tags_by_name(session: Session, names: tuple[str, ...]) -> list[TagTable]:
@@ -138,13 +147,13 @@ def apply_draft(session: Session, row: ClientTable, draft: ClientDraft, now: dat
 
 
 def insert(session: Session, draft: ClientDraft, now: datetime) -> ClientTable:
-    """Add a client row; the caller commits."""
+    """Add a client row and index it; the caller commits."""
     row = ClientTable(created_at=now, deleted_at=None)
     row.emails, row.phones, row.tags = [], [], []
     apply_draft(session, row, draft, now)
     session.add(row)
     session.flush()
-    search.index_client(session, row.id)
+    search.index_client_draft(session, row.id, draft)
     return row
 
 

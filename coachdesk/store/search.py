@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from coachdesk.domain.clients import display_name
+from coachdesk.domain.clients import ClientDraft, display_name
 from coachdesk.domain.crm import NoteKind
 from coachdesk.store.tables import (
     ClientEmailTable,
@@ -93,21 +93,43 @@ def index_client(session: Session, client_id: int) -> None:
         .join(ClientTagTable, ClientTagTable.tag_id == TagTable.id)
         .where(ClientTagTable.client_id == client_id)
     )
-    name = " ".join(p for p in (row.first_name, row.last_name, row.preferred_name) if p)
+    index_client_draft(session, client_id, _draft_of(row, list(emails), list(phones), list(tags)))
+
+
+def _draft_of(
+    row: ClientTable, emails: list[str], phones: list[str], tags: list[str]
+) -> ClientDraft:
+    return ClientDraft(
+        first_name=row.first_name,
+        last_name=row.last_name,
+        preferred_name=row.preferred_name,
+        emails=tuple(emails),
+        phones=tuple(phones),
+        company=row.company,
+        role=row.role,
+        lead_source=row.lead_source,
+        tags=tuple(tags),
+        notes=row.notes,
+    )
+
+
+def index_client_draft(session: Session, client_id: int, draft: ClientDraft) -> None:
+    """Index a client from a draft already in hand (bulk imports skip the re-reading)."""
+    name = " ".join(p for p in (draft.first_name, draft.last_name, draft.preferred_name) if p)
     body = " ".join(
         p
         for p in (
-            row.company,
-            row.role,
-            row.lead_source,
-            *emails,
-            *(f"{n} {re.sub(r'[^0-9]', '', n)}" for n in phones),
-            *tags,
-            row.notes,
+            draft.company,
+            draft.role,
+            draft.lead_source,
+            *draft.emails,
+            *(f"{n} {re.sub(r'[^0-9]', '', n)}" for n in draft.phones),
+            *draft.tags,
+            draft.notes,
         )
         if p
     )
-    _put(session, "client", client_id, client_id, name, row.company, body)
+    _put(session, "client", client_id, client_id, name, draft.company, body)
 
 
 def index_note(session: Session, note: NoteTable) -> None:
