@@ -42,6 +42,8 @@ soak: install
 
 bench: install
 	$(BIN)/python bench/startup_and_list.py
+	$(BIN)/python bench/crm.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/board.py
 
 installer: install
 	$(BIN)/pyinstaller --noconfirm build_installer.spec

@@ -10,12 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 from coachdesk import __version__
 from coachdesk.cli.secrets import given_passphrase, secret_store
-from coachdesk.domain.clients import ClientStatus
+from coachdesk.domain.clients import ClientStatus, ClientType, Objective
 from coachdesk.domain.errors import KnownError
 from coachdesk.paths import default_vault_dir
 from coachdesk.settings import LAST_VAULT, MachineSettings
@@ -53,6 +54,11 @@ def _client_fields(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=[s.value for s in ClientStatus])
     parser.add_argument("--tag", dest="tags", action="append", help="tag (repeatable)")
     parser.add_argument("--notes")
+    parser.add_argument("--type", dest="client_type", choices=[t.value for t in ClientType])
+    parser.add_argument(
+        "--objective", choices=[o.value for o in Objective if o.value], help="what they came for"
+    )
+    parser.add_argument("--birthday", help="YYYY-MM-DD, or --MM-DD without the year")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +129,138 @@ def build_parser() -> argparse.ArgumentParser:
 
     kc = sub.add_parser("keychain", help="remember or forget the key in the OS keychain")
     kc.add_argument("action", choices=["status", "remember", "forget"])
+    _crm_commands(sub)
     return parser
+
+
+def _crm_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    se = sub.add_parser(
+        "search", help="find clients, notes, goals and follow-ups; `search reindex` rebuilds"
+    )
+    se.add_argument("query", nargs="+", help="words to find, or `reindex`")
+    se.add_argument("--limit", type=int, default=20)
+    se.add_argument("--json", action="store_true")
+
+    im = sub.add_parser("import", help="import clients from a CSV or vCard file")
+    im.add_argument("file", type=Path)
+    im.add_argument(
+        "--dry-run", action="store_true", help="report what would happen; change nothing"
+    )
+    im.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a CSV column to a field (repeatable; FIELD empty ignores the column)",
+    )
+    im.add_argument("--date-order", choices=["dmy", "mdy"], help="for dates like 03/04/1990")
+    im.add_argument("--on-duplicate", choices=["merge", "skip"], default="merge")
+    im.add_argument("--json", action="store_true")
+
+    ex = sub.add_parser("export", help="export clients as CSV or vCard")
+    ex.add_argument("what", choices=["clients"])
+    ex.add_argument("--format", choices=["csv", "vcf"], default="csv")
+    ex.add_argument("--segment", help="only the clients of this saved segment")
+    ex.add_argument("--out", type=Path, required=True)
+
+    pl = sub.add_parser("pipeline", help="stages, moves, the funnel and stalled clients")
+    psub = pl.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    st = psub.add_parser("stages", help="list the stages")
+    st.add_argument("--json", action="store_true")
+    mv = psub.add_parser("move", help="move clients to a stage")
+    mv.add_argument("stage", help="stage name")
+    mv.add_argument("ids", type=int, nargs="+")
+    mv.add_argument("--reason", default="", help="required when moving to Lost")
+    fu = psub.add_parser("funnel", help="conversion and drop-off per stage")
+    fu.add_argument("--from", dest="start", type=_date, help="YYYY-MM-DD")
+    fu.add_argument("--to", dest="end", type=_date, help="YYYY-MM-DD")
+    fu.add_argument("--json", action="store_true")
+    sl = psub.add_parser("stalled", help="clients stalled in their stage")
+    sl.add_argument("--json", action="store_true")
+
+    fo = sub.add_parser("followups", help="follow-ups: what is due, add, done")
+    fsub = fo.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    due = fsub.add_parser("due", help="overdue and upcoming follow-ups")
+    due.add_argument("--days", type=int, default=7)
+    due.add_argument("--json", action="store_true")
+    fadd = fsub.add_parser("add", help="add a follow-up for a client")
+    fadd.add_argument("client", type=int)
+    fadd.add_argument("title")
+    fadd.add_argument("--due", required=True, help="local time, e.g. 2026-12-01 09:30")
+    fadd.add_argument("--repeat", choices=["daily", "weekly", "fortnightly", "monthly"])
+    fadd.add_argument("--json", action="store_true")
+    fdone = fsub.add_parser("done", help="mark a follow-up done")
+    fdone.add_argument("id", type=int)
+
+    no = sub.add_parser("notes", help="a client's notes")
+    nsub = no.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    nlist = nsub.add_parser("list", help="list a client's notes")
+    nlist.add_argument("client", type=int)
+    nlist.add_argument("--json", action="store_true")
+    nadd = nsub.add_parser("add", help="add a note")
+    nadd.add_argument("client", type=int)
+    nadd.add_argument("text")
+    nadd.add_argument("--kind", choices=["discovery", "session", "general"], default="general")
+    nadd.add_argument("--date", type=_date, help="YYYY-MM-DD (default today)")
+    nadd.add_argument("--theme", dest="themes", action="append", default=[])
+    nadd.add_argument("--blocker", dest="blockers", action="append", default=[])
+    nadd.add_argument("--json", action="store_true")
+
+    go = sub.add_parser("goals", help="a client's goals")
+    gsub = go.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    glist = gsub.add_parser("list", help="list a client's goals")
+    glist.add_argument("client", type=int)
+    glist.add_argument("--json", action="store_true")
+    gadd = gsub.add_parser("add", help="set a goal")
+    gadd.add_argument("client", type=int)
+    gadd.add_argument("objective")
+    gadd.add_argument("--measure", default="")
+    gadd.add_argument("--target", type=_date, help="YYYY-MM-DD")
+    gadd.add_argument("--milestone", dest="milestones", action="append", default=[])
+    gadd.add_argument("--json", action="store_true")
+
+    ri = sub.add_parser("risk", help="active clients by renewal risk, with the reasons")
+    ri.add_argument("--json", action="store_true")
+
+    sg = sub.add_parser("segments", help="saved client filters")
+    ssub = sg.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    slist = ssub.add_parser("list", help="list saved segments")
+    slist.add_argument("--json", action="store_true")
+    sshow = ssub.add_parser("show", help="the clients in a segment")
+    sshow.add_argument("name")
+    sshow.add_argument("--json", action="store_true")
+    ssave = ssub.add_parser("save", help="save a filter as a segment")
+    ssave.add_argument("name")
+    ssave.add_argument("--tag", dest="tags", action="append", default=[])
+    ssave.add_argument("--stage", dest="stages", action="append", default=[])
+    ssave.add_argument(
+        "--status",
+        dest="statuses",
+        action="append",
+        default=[],
+        choices=[s.value for s in ClientStatus],
+    )
+    ssave.add_argument("--source", dest="lead_sources", action="append", default=[])
+    ssave.add_argument(
+        "--objective",
+        dest="objectives",
+        action="append",
+        default=[],
+        choices=[o.value for o in Objective if o.value],
+    )
+    ssave.add_argument(
+        "--type", dest="types", action="append", default=[], choices=[t.value for t in ClientType]
+    )
+    ssave.add_argument(
+        "--overdue", action="store_true", help="only clients with overdue follow-ups"
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r}; use YYYY-MM-DD") from None
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from coachdesk.cli import crm as crm_commands
 from coachdesk.cli import output
 from coachdesk.cli.args import vault_dir
 from coachdesk.cli.secrets import (
@@ -16,7 +17,7 @@ from coachdesk.cli.secrets import (
     read_passphrase_file,
     secret_store,
 )
-from coachdesk.domain.clients import ClientDraft, ClientStatus
+from coachdesk.domain.clients import ClientDraft, ClientStatus, ClientType, Objective
 from coachdesk.domain.errors import KnownError, PassphraseNeededError, ValidationError
 from coachdesk.logs import log_failure, setup_logging
 from coachdesk.paths import demo_vault_dir
@@ -54,6 +55,10 @@ def _draft_from(args: argparse.Namespace, base: ClientDraft | None = None) -> Cl
         values[name] = tuple(given) if isinstance(given, list) else given
     if "status" in values:
         values["status"] = ClientStatus(values["status"])
+    if "client_type" in values:
+        values["client_type"] = ClientType(values["client_type"])
+    if "objective" in values:
+        values["objective"] = Objective(values["objective"])
     return ClientDraft(**values)
 
 
@@ -265,6 +270,19 @@ def cmd_keychain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_vault(
+    handler: Callable[[Vault, argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        vault = _open(args)
+        try:
+            return handler(vault, args)
+        finally:
+            vault.close()
+
+    return command
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "demo": cmd_demo,
@@ -273,6 +291,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": cmd_audit,
     "passphrase": cmd_passphrase,
     "keychain": cmd_keychain,
+    **{name: _with_vault(handler) for name, handler in crm_commands.HANDLERS.items()},
 }
 
 
