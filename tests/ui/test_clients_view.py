@@ -68,7 +68,7 @@ def test_add_a_client_through_the_form_and_find_it_by_typing(
     assert window.clients.filter.hasFocus()
     qtbot.keyClicks(window.clients.filter, "ADA")
     assert names(window) == ["Ada Lovelace"]
-    assert window.clients.count.text() == "1 of 3 clients"
+    assert window.clients.count.text() == "Showing 1 of 3 clients"
     assert window.clients.table.isVisible()
 
     window.clients.filter.clear()
