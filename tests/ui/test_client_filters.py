@@ -122,6 +122,22 @@ def test_choices_come_from_the_clients(window: MainWindow) -> None:
     assert bar.overdue_button.text() == "Overdue follow-ups (1)"
 
 
+def test_ticking_in_the_menu_keeps_it_open_for_more(qtbot: QtBot, window: MainWindow) -> None:
+    bar = window.clients.filters
+    menu = bar.status_button.menu_
+    menu.popup(bar.status_button.mapToGlobal(bar.status_button.rect().bottomLeft()))
+    qtbot.waitUntil(menu.isVisible, timeout=WAIT_MS)
+    for status in (ClientStatus.LEAD, ClientStatus.PAUSED):
+        action = bar.status_button.action_for(status)
+        assert action is not None
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+        assert menu.isVisible()
+        assert action.isChecked()
+    assert names(window) == ["Dorothy Vaughan", "Katherine Johnson", "Margaret Hamilton"]
+    assert bar.status_button.text() == "Status (2)"
+    menu.close()
+
+
 def test_filters_combine_and_clear(qtbot: QtBot, window: MainWindow) -> None:
     view, bar = window.clients, window.clients.filters
     pick(bar.type_button, ClientType.INDIVIDUAL)
@@ -198,7 +214,30 @@ def test_save_a_segment_see_it_listed_and_apply_it_again(
     assert names(window) == ["Ada Lovelace", "Grace Hopper"]
     assert bar.status_button.text() == "Status: Active"
     assert view.count.text() == "Showing 2 of 6 clients · segment: Spring cohort"
+    assert view.export_shown_action.text() == "Export segment “Spring cohort”…"
     assert view.apply_segment("no such segment") is False
+
+    # Words typed on top narrow the segment; exporting then says what it really exports.
+    qtbot.keyClicks(view.filter, "ada")
+    assert view.count.text() == "Showing 1 of 6 clients · segment: Spring cohort"
+    assert view.export_shown_action.text() == "Export the 1 client shown…"
+    view.filter.clear()
+
+    # Changing a condition leaves the segment, and offers to save the change into it.
+    pick(bar.type_button, ClientType.INDIVIDUAL)
+    assert bar.active_segment is None
+    assert view.count.text() == "Showing 2 of 6 clients"
+    assert bar.update_action in bar.segments_menu.actions()
+    assert bar.update_action.text() == "Save changes to “Spring cohort”"
+    bar.update_action.trigger()
+    qtbot.waitUntil(lambda: bar.active_segment is not None, timeout=WAIT_MS)
+    [stored] = stored_segments(qtbot, app)
+    assert stored.filter.types == {ClientType.INDIVIDUAL}
+    assert window.notice.text() == "Saved the changes to “Spring cohort”."
+
+    bar.clear_filter()
+    assert view.apply_segment("SPRING cohort")
+    assert names(window) == ["Ada Lovelace", "Grace Hopper"]
 
 
 def test_rename_and_delete_a_segment(qtbot: QtBot, app: AppController, window: MainWindow) -> None:

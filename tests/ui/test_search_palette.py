@@ -112,6 +112,28 @@ def test_a_word_from_a_note_finds_the_note_and_enter_opens_the_chosen_one(
     assert not palette.isVisible()
 
 
+def test_enter_typed_before_the_hits_arrive_opens_the_best_one(
+    qtbot: QtBot, palette: SearchPalette, seeded: Seeded
+) -> None:
+    qtbot.keyClicks(palette.edit, "okonkwo")
+    with qtbot.waitSignal(palette.open_requested, timeout=WAIT_MS) as opened:
+        qtbot.keyClick(palette.edit, Qt.Key.Key_Return)
+    assert opened.args == ["client", seeded.margaret, seeded.margaret]
+
+
+def test_popup_with_text_searches_it_and_reopening_keeps_the_last_search(
+    qtbot: QtBot, palette: SearchPalette, seeded: Seeded
+) -> None:
+    palette.hide()
+    palette.popup("salary")
+    qtbot.waitUntil(lambda: len(palette.hits) == 2, timeout=WAIT_MS)
+    palette.hide()
+    palette.popup()
+    assert palette.isVisible()
+    assert palette.edit.selectedText() == "salary"
+    qtbot.waitUntil(lambda: len(palette.hits) == 2, timeout=WAIT_MS)
+
+
 def test_no_matches_says_so_and_escape_closes(qtbot: QtBot, palette: SearchPalette) -> None:
     qtbot.keyClicks(palette.edit, "xyzzy")
     qtbot.waitUntil(lambda: palette.message_title.text() == "No matches", timeout=WAIT_MS)

@@ -207,7 +207,8 @@ class SearchPalette(QDialog):
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
         self._ops = ops
         self._query_id = 0
-        self._shown_query = ""
+        self._shown_id = -1
+        self._open_when_found = False
         self.setObjectName("searchPalette")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(STYLE)
@@ -289,7 +290,7 @@ class SearchPalette(QDialog):
 
         Without it, the last search is kept (selected, so typing replaces it) and run again.
         """
-        if initial_text:
+        if initial_text and initial_text != self.edit.text():
             self.edit.setText(initial_text)
         elif self.edit.text().strip():
             self._query_id += 1
@@ -308,7 +309,13 @@ class SearchPalette(QDialog):
 
     @Slot()
     def open_current(self) -> None:
-        """Open the highlighted hit (Enter)."""
+        """Open the highlighted hit (Enter); before the hits arrive, the best one once found."""
+        if self.edit.text().strip() and self._shown_id != self._query_id:
+            self._open_when_found = True
+            if self._timer.isActive():
+                self._timer.stop()
+                self._run_query()
+            return
         item = self.results.currentItem()
         if item is not None and self.body.currentWidget() is self.results:
             self._open(item)
@@ -379,7 +386,6 @@ class SearchPalette(QDialog):
 
     def _show_hits(self, query: str, hits: list[SearchHit]) -> None:
         self.results.clear()
-        self._shown_query = query
         if not hits:
             self.found.clear()
             self._show_message("No matches", f"No matches for “{query}”. Try fewer words.")
@@ -402,6 +408,7 @@ class SearchPalette(QDialog):
     def _on_text_changed(self, text: str) -> None:
         # Any answer still on its way is for older words now.
         self._query_id += 1
+        self._open_when_found = False
         if not text.strip():
             self._timer.stop()
             self.results.clear()
@@ -427,12 +434,19 @@ class SearchPalette(QDialog):
             self._show_message("The vault is locked", "Unlock it to search your clients.")
 
     def _on_results(self, query_id: int, query: str, hits: list[SearchHit]) -> None:
-        if query_id == self._query_id:
-            self._show_hits(query, hits)
+        if query_id != self._query_id:
+            return
+        self._shown_id = query_id
+        self._show_hits(query, hits)
+        if self._open_when_found:
+            self._open_when_found = False
+            self.open_current()
 
     def _on_failed(self, query_id: int, failure: Failure) -> None:
         if query_id != self._query_id:
             return
+        self._shown_id = query_id
+        self._open_when_found = False
         if failure.known:
             self._show_message("Search failed", failure.message)
         else:

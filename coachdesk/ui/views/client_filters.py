@@ -565,8 +565,14 @@ class ClientFilterBar(QWidget):
 
     @property
     def active_segment(self) -> Segment | None:
-        """The segment the list shows, if it shows one."""
+        """The segment the list shows, if it shows one (perhaps narrowed by more typed words)."""
         return self._active
+
+    @property
+    def exact_segment(self) -> Segment | None:
+        """The segment the list shows, when nothing more narrows it."""
+        active = self._active
+        return active if active is not None and active.filter == self._filter else None
 
     def current_filter(self) -> ClientFilter:
         """The conditions chosen, with the typed words."""

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPoint,
+    QStandardPaths,
     Qt,
     QTimer,
     Signal,
@@ -159,6 +160,12 @@ def export_format(path: str, name_filter: str) -> str:
     if suffix in EXPORT_FILTERS:
         return suffix
     return "vcf" if name_filter == EXPORT_FILTERS["vcf"] else "csv"
+
+
+def file_name(text: str) -> str:
+    """`text` made safe as a file name on every system ("Spring/Summer" → "Spring-Summer")."""
+    safe = "".join("-" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in text)
+    return safe.strip(" .") or "clients"
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -895,7 +902,7 @@ class ClientsView(QWidget):
         if not ids:
             self.notice.emit("No clients to export: clear the filters to show some.", None)
             return
-        segment = self.filters.active_segment
+        segment = self.filters.exact_segment
         self._ask_export(ids, segment.name if segment is not None else "clients")
 
     def _trash(self, ids: list[int]) -> None:
@@ -980,7 +987,8 @@ class ClientsView(QWidget):
         if not tags:
             prompt.show_error("Type the tag to add.")
             return
-        rows = {row.id: row for row in self.model.all_rows() if row.id in set(ids)}
+        wanted = set(ids)
+        rows = {row.id: row for row in self.model.all_rows() if row.id in wanted}
         lacking = {t: [i for i in ids if i in rows and t not in rows[i].tags] for t in tags}
         names = ", ".join(f"“{t}”" for t in tags)
 
@@ -1024,7 +1032,10 @@ class ClientsView(QWidget):
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setNameFilters(list(EXPORT_FILTERS.values()))
         dialog.setDefaultSuffix("csv")
-        dialog.selectFile(f"{name}.csv")
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        if folder:
+            dialog.setDirectory(folder)
+        dialog.selectFile(f"{file_name(name)}.csv")
         dialog.filterSelected.connect(lambda chosen: self._on_export_type(dialog, chosen))
         dialog.fileSelected.connect(
             lambda path: self._export_to(ids, Path(path), dialog.selectedNameFilter())
@@ -1282,8 +1293,9 @@ class ClientsView(QWidget):
             if segment is not None:
                 text += f" · segment: {segment.name}"
             self.count.setText(text)
-        if segment is not None:
-            self.export_shown_action.setText(f"Export segment “{segment.name}”…")
+        exact = self.filters.exact_segment
+        if exact is not None:
+            self.export_shown_action.setText(f"Export segment “{exact.name}”…")
         elif narrowed:
             self.export_shown_action.setText(f"Export the {plural(shown, 'client')} shown…")
         else:
