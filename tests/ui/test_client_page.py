@@ -33,6 +33,7 @@ from coachdesk.domain.crm import (
 )
 from coachdesk.services import clients, crm
 from coachdesk.store.vault import Vault
+from coachdesk.ui.app import AppController
 from coachdesk.ui.dialogs.follow_up_editor import FollowUpEditor
 from coachdesk.ui.dialogs.goal_editor import GoalEditor
 from coachdesk.ui.dialogs.note_editor import NoteEditor, NoteHistoryDialog
@@ -494,3 +495,27 @@ def test_note_and_goal_models_pass_the_model_tester(qtmodeltester: ModelTester) 
     assert goals.setData(second, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert toggled == [(1, 2, True)]
     assert goals.data(second, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+
+
+def test_the_client_list_opens_the_tabbed_page(qtbot: QtBot, app: AppController) -> None:
+    window = app.main_window
+    assert window is not None
+    draft = ClientDraft(first_name="Grace", last_name="Hopper", status=ClientStatus.ACTIVE)
+    with qtbot.waitSignal(window.clients.loaded, timeout=WAIT_MS):
+        grace = on_lane(qtbot, app.ops, lambda vault: clients.create_client(vault, draft))
+        app.ops.changed.emit("clients")
+    late = FollowUpDraft("Send the reading list", utc_now() - timedelta(days=1, hours=2))
+    on_lane(qtbot, app.ops, lambda vault: crm.add_follow_up(vault, grace.id, late))
+
+    page = window.clients.page
+    with qtbot.waitSignal(page.loaded, check_params_cb=lambda name: name == "overview"):
+        window.clients.open_client(grace.id)
+    assert page.isVisible() and page.current_tab == "overview"
+    assert page.name.text() == "Grace Hopper"
+    with qtbot.waitSignal(page.loaded, check_params_cb=lambda name: name == "follow_ups"):
+        page.show_tab("follow_ups")
+    model = page.follow_up_model
+    state = model.index_of(model.follow_ups()[0].id, model.column(FollowUpColumn.STATE))
+    assert model.data(state) == "Overdue · 1 day late"
+    click(qtbot, page.back_button)
+    assert window.clients.table.isVisible()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QItemSelection,
@@ -26,14 +24,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -50,15 +46,13 @@ from coachdesk.ui.dialogs.client_editor import ClientEditor
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.client_table import (
-    STATUS_COLORS,
-    STATUS_LABELS,
     ClientTableModel,
     Column,
-    long_time,
 )
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.client_filters import ClientFilterBar, PromptDialog, failure_text
-from coachdesk.ui.widgets import EmptyState, heading, muted, separator
+from coachdesk.ui.views.client_page import ClientPage
+from coachdesk.ui.widgets import EmptyState, heading, muted
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -279,192 +273,6 @@ def select_id(table: QTableView, model: ClientTableModel, client_id: int | None)
     return True
 
 
-class ClientPage(QWidget):
-    """One client's record, read-only, with Edit and Move to Trash.
-
-    Signals:
-        back_requested: return to the list.
-        edit_requested: the shown client's id.
-        trash_requested: the shown client's id.
-    """
-
-    back_requested = Signal()
-    edit_requested = Signal(int)
-    trash_requested = Signal(int)
-
-    FIELDS = (
-        ("emails", "E-mail"),
-        ("phones", "Phone"),
-        ("company", "Company"),
-        ("role", "Role"),
-        ("time_zone", "Time zone"),
-        ("locale", "Locale"),
-        ("lead_source", "Lead source"),
-        ("tags", "Tags"),
-        ("created", "Added"),
-        ("updated", "Last changed"),
-    )
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.client: Client | None = None
-
-        self.back_button = QPushButton("\u2039  All clients")
-        self.back_button.setFlat(True)
-        self.back_button.setToolTip("Back to the list (Esc)")
-        self.edit_button = QPushButton("Edit…")
-        self.edit_button.setToolTip("Edit this client (Ctrl+E)")
-        self.trash_button = QPushButton("Move to Trash")
-        self.back_button.clicked.connect(self.back_requested)
-        self.edit_button.clicked.connect(self._on_edit_clicked)
-        self.trash_button.clicked.connect(self._on_trash_clicked)
-        for key, slot in (
-            (QKeySequence(Qt.Key.Key_Escape), self.back_requested.emit),
-            (QKeySequence(QKeySequence.StandardKey.Back), self.back_requested.emit),
-            (QKeySequence("Ctrl+E"), self._on_edit_clicked),
-        ):
-            action = QAction(self)
-            action.setShortcut(key)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(slot)
-            self.addAction(action)
-
-        bar = QHBoxLayout()
-        bar.addWidget(self.back_button)
-        bar.addStretch(1)
-        bar.addWidget(self.edit_button)
-        bar.addWidget(self.trash_button)
-
-        self.name = heading("", 8)
-        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status = QLabel()
-        self.status.setObjectName("statusChip")
-        self.subtitle = muted()
-        title_row = QHBoxLayout()
-        title_row.addWidget(self.name)
-        title_row.addSpacing(8)
-        title_row.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
-        title_row.addStretch(1)
-
-        self.values: dict[str, QLabel] = {}
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(8)
-        for row, (name, label) in enumerate(self.FIELDS):
-            caption = muted(label, wrap=False)
-            value = QLabel()
-            value.setObjectName(f"value_{name}")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-            value.setOpenExternalLinks(True)
-            grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(value, row, 1, Qt.AlignmentFlag.AlignTop)
-            self.values[name] = value
-        grid.setColumnStretch(1, 1)
-
-        self.notes = QLabel()
-        self.notes.setObjectName("notes")
-        self.notes.setWordWrap(True)
-        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(4, 4, 16, 16)
-        body_layout.setSpacing(10)
-        body_layout.addLayout(title_row)
-        body_layout.addWidget(self.subtitle)
-        body_layout.addSpacing(6)
-        body_layout.addWidget(separator())
-        body_layout.addSpacing(6)
-        body_layout.addLayout(grid)
-        body_layout.addSpacing(10)
-        body_layout.addWidget(heading("Notes", 2))
-        body_layout.addWidget(self.notes)
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(scroll, 1)
-
-    def set_client(self, client: Client) -> None:
-        """Show a client's record."""
-        self.client = client
-        self.name.setText(client.display_name)
-        color = STATUS_COLORS[client.status].name()
-        self.status.setText(STATUS_LABELS[client.status])
-        self.status.setStyleSheet(
-            f"color: {color}; border: 1px solid {color}; border-radius: 9px; padding: 1px 8px;"
-        )
-        full = " ".join(p for p in (client.first_name, client.last_name) if p)
-        parts = []
-        if client.preferred_name and full and full != client.display_name:
-            parts.append(full)
-        work = " at ".join(p for p in (client.role, client.company) if p)
-        if work:
-            parts.append(work)
-        self.subtitle.setText(" · ".join(parts))
-        self.subtitle.setVisible(bool(parts))
-        none = "<span style='color: gray'>—</span>"
-        emails = "<br>".join(f"<a href='mailto:{e}'>{e}</a>" for e in client.emails)
-        values = {
-            "emails": emails or none,
-            "phones": "<br>".join(_escape(p) for p in client.phones) or none,
-            "company": _escape(client.company) or none,
-            "role": _escape(client.role) or none,
-            "time_zone": _zone_text(client.time_zone) or none,
-            "locale": _escape(client.locale) or none,
-            "lead_source": _escape(client.lead_source) or none,
-            "tags": _escape(", ".join(client.tags)) or none,
-            "created": long_time(client.created_at),
-            "updated": long_time(client.updated_at),
-        }
-        for name, text in values.items():
-            self.values[name].setTextFormat(Qt.TextFormat.RichText)
-            self.values[name].setText(text)
-        self.notes.setText(client.notes or "No notes yet.")
-        self.notes.setEnabled(bool(client.notes))
-
-    def clear(self) -> None:
-        """Forget the client shown (the vault is locking)."""
-        self.client = None
-        self.name.clear()
-        self.status.clear()
-        self.subtitle.clear()
-        for value in self.values.values():
-            value.clear()
-        self.notes.clear()
-
-    @Slot()
-    def _on_edit_clicked(self) -> None:
-        if self.client is not None:
-            self.edit_requested.emit(self.client.id)
-
-    @Slot()
-    def _on_trash_clicked(self) -> None:
-        if self.client is not None:
-            self.trash_requested.emit(self.client.id)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _zone_text(zone: str) -> str:
-    if not zone:
-        return ""
-    try:
-        there = datetime.now(ZoneInfo(zone))
-    except (ValueError, KeyError):
-        return _escape(zone)
-    return f"{_escape(zone)} <span style='color: gray'>· {there:%H:%M} there now</span>"
-
-
 class ClientsView(QWidget):
     """The client list (filter bar, segments, sort, bulk actions, keyboard) and the client page.
 
@@ -588,7 +396,7 @@ class ClientsView(QWidget):
         list_layout.addWidget(self.selection_bar)
         list_layout.addWidget(self.content, 1)
 
-        self.page = ClientPage()
+        self.page = ClientPage(self._ops)
         self.page.back_requested.connect(self.show_list)
         self.page.edit_requested.connect(self.edit_client)
         self.page.trash_requested.connect(lambda client_id: self._trash([client_id]))
