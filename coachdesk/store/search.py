@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+import weakref
 from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from coachdesk.domain.clients import ClientDraft, display_name
@@ -63,6 +65,7 @@ def drop(session: Session, kind: str, ref_id: int) -> None:
 
 def drop_clients(session: Session, client_ids: list[int]) -> None:
     """Remove every entry belonging to these clients (before they are deleted for good)."""
+    _forget_names(session)
     keys = [rowid("client", c) for c in client_ids]
     keys += [rowid("note", i) for i in _ids(session, NoteTable, client_ids)]
     keys += [rowid("goal", i) for i in _ids(session, GoalTable, client_ids)]
@@ -130,6 +133,7 @@ def index_client_draft(session: Session, client_id: int, draft: ClientDraft) -> 
         if p
     )
     _put(session, "client", client_id, client_id, name, draft.company, body)
+    _forget_names(session)
 
 
 def index_note(session: Session, note: NoteTable) -> None:
@@ -204,15 +208,32 @@ class SearchHit:
         return self.snippet.replace(HIT_START, "").replace(HIT_END, "")
 
 
+# Name terms for typo matching, per engine.  Reading 10,000 names costs more than the
+# search itself, so they are kept until a client's index entry changes.  Every write
+# runs on one thread per process (the GUI's db lane, or the CLI), so dropping the cache
+# at the write is enough.
+_NAME_CACHE: weakref.WeakKeyDictionary[object, list[str]] = weakref.WeakKeyDictionary()
+
+
+def _forget_names(session: Session) -> None:
+    _NAME_CACHE.pop(session.get_bind(), None)
+
+
 def _name_terms(session: Session) -> list[str]:
+    engine = session.get_bind()
+    cached = _NAME_CACHE.get(engine)
+    if cached is not None:
+        return cached
     words: set[str] = set()
     for first, last, preferred in session.execute(
         select(ClientTable.first_name, ClientTable.last_name, ClientTable.preferred_name).where(
             ClientTable.deleted_at.is_(None)
         )
     ):
-        words.update(w.lower() for w in _WORD.findall(f"{first} {last} {preferred}"))
-    return sorted(words)
+        words.update(_fold(w) for w in _WORD.findall(f"{first} {last} {preferred}"))
+    terms = sorted(words)
+    _NAME_CACHE[engine] = terms
+    return terms
 
 
 def _typo_budget(word: str) -> int:
@@ -222,8 +243,11 @@ def _typo_budget(word: str) -> int:
     return 1 if len(word) >= 4 else 0
 
 
-def build_query(words: list[str], names: list[str]) -> str:
-    """An FTS5 query: every word must match, as a prefix or as a name within a typo or two."""
+def build_query(words: list[str], names: list[str], names_only: bool = False) -> str:
+    """An FTS5 query: every word must match, as a prefix or as a name within a typo or two.
+
+    Every word is quoted, so nothing the coach types is read as FTS5 syntax.
+    """
     clauses = []
     for word in words:
         options = [f'"{word}"*']
@@ -233,39 +257,129 @@ def build_query(words: list[str], names: list[str]) -> str:
                 word, names, scorer=OSA.distance, score_cutoff=budget, limit=5
             ):
                 if term != word:
-                    options.append(f'name:"{term}"')
+                    options.append(f'name:"{term}"' if not names_only else f'"{term}"')
         clauses.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
-    return " AND ".join(clauses)
+    expression = " AND ".join(clauses)
+    return f"name : ({expression})" if names_only else expression
+
+
+# Ranking reads only the index (BM25 over the doclists); columns, client names and
+# snippets are fetched for the few rows shown.  Touching a column of every match (a join,
+# snippet(), an UNINDEXED filter) costs a content-table read per match, which is what
+# makes a common word slow over 100,000 notes.
+_RANK = (
+    "SELECT rowid, bm25(search_index, 0, 0, 0, 10.0, 4.0, 1.0) AS score FROM search_index "
+    "WHERE search_index MATCH :q ORDER BY score LIMIT :n"
+)
+_ROWS = text(
+    "SELECT rowid, kind, ref_id, client_id, name, title, body FROM search_index "
+    "WHERE rowid IN :keys"
+).bindparams(bindparam("keys", expanding=True))
+_SNIPPET_WORDS = 12
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def snippet(text_: str, words: list[str], exact: set[str]) -> str | None:
+    """A window of `text_` around its first match, matches marked; None without a match.
+
+    A token matches when it starts with a query word (as FTS5's prefix query does) or
+    equals one of the typo-corrected name terms in `exact`.
+    """
+    tokens = list(_WORD.finditer(text_))
+    hits = [
+        i
+        for i, token in enumerate(tokens)
+        if (folded := _fold(token.group())) in exact or any(folded.startswith(w) for w in words)
+    ]
+    if not hits:
+        return None
+    first = max(0, min(hits[0] - 3, len(tokens) - _SNIPPET_WORDS))
+    last = min(len(tokens), first + _SNIPPET_WORDS)
+    marked = set(hits)
+    out = ["…" if first > 0 else ""]
+    cursor = tokens[first].start()
+    for i in range(first, last):
+        token = tokens[i]
+        out.append(text_[cursor : token.start()])
+        out.append(f"{HIT_START}{token.group()}{HIT_END}" if i in marked else token.group())
+        cursor = token.end()
+    out.append("…" if last < len(tokens) else text_[cursor:])
+    return "".join(out).strip()
+
+
+def _hits(
+    session: Session, match: str, limit: int, words: list[str], exact: set[str]
+) -> list[SearchHit]:
+    hits: list[SearchHit] = []
+    fetch = limit + 10
+    while True:
+        ranked = session.execute(text(_RANK), {"q": match, "n": fetch}).all()
+        if not ranked:
+            return []
+        scores = {rowid_: score for rowid_, score in ranked}
+        rows = session.execute(_ROWS, {"keys": list(scores)}).all()
+        client_ids = {r.client_id for r in rows}
+        names = {
+            cid: display_name(first, last, preferred)
+            for cid, first, last, preferred in session.execute(
+                select(
+                    ClientTable.id,
+                    ClientTable.first_name,
+                    ClientTable.last_name,
+                    ClientTable.preferred_name,
+                ).where(ClientTable.id.in_(client_ids), ClientTable.deleted_at.is_(None))
+            )
+        }
+        hits = []
+        for r in sorted(rows, key=lambda r: scores[r.rowid]):
+            if r.client_id not in names:
+                continue
+            shown = next(
+                (
+                    found
+                    for field in (r.name, r.title, r.body)
+                    if field and (found := snippet(field, words, exact)) is not None
+                ),
+                r.name or r.title or r.body[:80],
+            )
+            hits.append(
+                SearchHit(
+                    kind=r.kind,
+                    ref_id=r.ref_id,
+                    client_id=r.client_id,
+                    client_name=names[r.client_id],
+                    title=r.title,
+                    snippet=shown,
+                    rank=scores[r.rowid],
+                )
+            )
+        # Trashed clients' entries stay indexed; when they crowd the top, look further.
+        if len(hits) >= limit or len(ranked) < fetch:
+            return hits[:limit]
+        fetch *= 4
 
 
 def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
-    """Ranked hits for what the coach typed (trashed clients and their things excluded)."""
-    words = [w.lower() for w in _WORD.findall(query)][:12]
+    """Ranked hits for what the coach typed (trashed clients and their things excluded):
+    clients whose names match first, then everything else by relevance."""
+    words = [_fold(w) for w in _WORD.findall(query)][:12]
     if not words:
         return []
-    needs_names = any(_typo_budget(w) for w in words)
-    match = build_query(words, _name_terms(session) if needs_names else [])
-    rows = session.execute(
-        text(
-            "SELECT search_index.kind, search_index.ref_id, search_index.client_id, "
-            "c.first_name, c.last_name, c.preferred_name, search_index.title, "
-            "snippet(search_index, -1, :a, :b, '…', 12) AS snip, "
-            "bm25(search_index, 0, 0, 0, 10.0, 4.0, 1.0) AS score "
-            "FROM search_index JOIN clients c ON c.id = search_index.client_id "
-            "WHERE search_index MATCH :q AND c.deleted_at IS NULL "
-            "ORDER BY score LIMIT :n"
-        ),
-        {"q": match, "a": HIT_START, "b": HIT_END, "n": limit},
-    )
-    return [
-        SearchHit(
-            kind=r.kind,
-            ref_id=r.ref_id,
-            client_id=r.client_id,
-            client_name=display_name(r.first_name, r.last_name, r.preferred_name),
-            title=r.title,
-            snippet=r.snip,
-            rank=r.score,
+    names = _name_terms(session) if any(_typo_budget(w) for w in words) else []
+    exact = {
+        term
+        for word in words
+        if _typo_budget(word)
+        for term, _d, _i in process.extract(
+            word, names, scorer=OSA.distance, score_cutoff=_typo_budget(word), limit=5
         )
-        for r in rows
-    ]
+    }
+    hits = _hits(session, build_query(words, names, names_only=True), limit, words, exact)
+    seen = {(h.kind, h.ref_id) for h in hits}
+    rest = _hits(session, build_query(words, names), limit + len(hits), words, exact)
+    hits += [h for h in rest if (h.kind, h.ref_id) not in seen]
+    return hits[:limit]
