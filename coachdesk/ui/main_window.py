@@ -30,8 +30,12 @@ from coachdesk.ui.widgets import heading, muted
 if TYPE_CHECKING:
     from coachdesk.store.keychain import SecretStore
     from coachdesk.store.keys import KdfParams
+    from coachdesk.ui.dialogs.search_palette import SearchPalette
+    from coachdesk.ui.views.at_risk import AtRiskView
     from coachdesk.ui.views.audit import AuditView
     from coachdesk.ui.views.clients import ClientsView
+    from coachdesk.ui.views.due import DueView
+    from coachdesk.ui.views.pipeline import PipelineView
     from coachdesk.ui.views.settings import SettingsView
     from coachdesk.ui.views.trash import TrashView
 
@@ -59,9 +63,12 @@ QListWidget#areas::item:selected:disabled {
 
 @dataclass(frozen=True, slots=True)
 class Areas:
-    """The four areas of the window, in sidebar order."""
+    """The areas of the window, in sidebar order."""
 
     clients: ClientsView
+    pipeline: PipelineView
+    due: DueView
+    at_risk: AtRiskView
     trash: TrashView
     audit: AuditView
     settings: SettingsView
@@ -125,7 +132,7 @@ class MainWindow(QMainWindow):
     clients_loaded = Signal(int)
     auto_lock_changed = Signal(int)
 
-    AREAS = ("Clients", "Trash", "Audit trail", "Settings")
+    AREAS = ("Clients", "Pipeline", "Due", "At risk", "Trash", "Audit trail", "Settings")
 
     def __init__(
         self,
@@ -141,6 +148,7 @@ class MainWindow(QMainWindow):
         self._window_settings = window_settings
         self._undo: Callable[[], None] | None = None
         self._areas: Areas | None = None
+        self._palette: SearchPalette | None = None
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(QSize(880, 560))
 
@@ -206,28 +214,44 @@ class MainWindow(QMainWindow):
         """
         if self._areas is not None:
             return self._areas
+        from coachdesk.ui.views.at_risk import AtRiskView
         from coachdesk.ui.views.audit import AuditView
         from coachdesk.ui.views.clients import ClientsView
+        from coachdesk.ui.views.due import DueView
+        from coachdesk.ui.views.pipeline import PipelineView
         from coachdesk.ui.views.settings import SettingsView
         from coachdesk.ui.views.trash import TrashView
 
         ops = self._ops
         areas = Areas(
             ClientsView(ops),
+            PipelineView(ops),
+            DueView(ops),
+            AtRiskView(ops),
             TrashView(ops),
             AuditView(ops),
             SettingsView(ops, self._secrets, self._kdf),
         )
         self._areas = areas
-        for view in (areas.clients, areas.trash, areas.audit, areas.settings):
+        for view in (
+            areas.clients,
+            areas.pipeline,
+            areas.due,
+            areas.at_risk,
+            areas.trash,
+            areas.audit,
+            areas.settings,
+        ):
             page = QWidget()
             page_layout = QVBoxLayout(page)
             page_layout.setContentsMargins(24, 18, 24, 12)
             page_layout.addWidget(view)
             self.stack.addWidget(page)
         self.stack.setCurrentIndex(max(0, self.sidebar.currentRow()))
-        for view in (areas.clients, areas.trash, areas.settings):
+        for view in (areas.clients, areas.pipeline, areas.due, areas.trash, areas.settings):
             view.notice.connect(self.show_notice)
+        for view in (areas.pipeline, areas.due, areas.at_risk):
+            view.open_client_requested.connect(self.open_client)
         areas.clients.loaded.connect(self.clients_loaded)
         areas.settings.auto_lock_changed.connect(self.auto_lock_changed)
         return areas
@@ -236,6 +260,21 @@ class MainWindow(QMainWindow):
     def clients(self) -> ClientsView:
         """The Clients area."""
         return self.build_areas().clients
+
+    @property
+    def pipeline(self) -> PipelineView:
+        """The Pipeline area."""
+        return self.build_areas().pipeline
+
+    @property
+    def due(self) -> DueView:
+        """The Due area."""
+        return self.build_areas().due
+
+    @property
+    def at_risk(self) -> AtRiskView:
+        """The At risk area."""
+        return self.build_areas().at_risk
 
     @property
     def trash(self) -> TrashView:
@@ -300,8 +339,16 @@ class MainWindow(QMainWindow):
         clients_menu = menu.addMenu("&Clients")
         self.new_client_action = self._action("&New client…", "Ctrl+N", self._on_new_client)
         self.find_action = self._action("&Find client", "Ctrl+F", self._on_find)
+        self.search_action = self._action("&Search everything…", "Ctrl+K", self.search)
+        self.import_action = self._action("&Import clients…", "Ctrl+Shift+I", self._on_import)
+        self.export_action = QAction("&Export the clients shown…", self)
+        self.export_action.triggered.connect(self._on_export)
         clients_menu.addAction(self.new_client_action)
         clients_menu.addAction(self.find_action)
+        clients_menu.addAction(self.search_action)
+        clients_menu.addSeparator()
+        clients_menu.addAction(self.import_action)
+        clients_menu.addAction(self.export_action)
         clients_menu.addSeparator()
         self.trash_menu_action = QAction("Move selected to Trash\tDel", self)
         self.trash_menu_action.triggered.connect(self._on_trash_menu)
@@ -312,6 +359,9 @@ class MainWindow(QMainWindow):
             self.lock_action,
             self.new_client_action,
             self.find_action,
+            self.search_action,
+            self.import_action,
+            self.export_action,
             self.trash_menu_action,
         ]
         for i, name in enumerate(self.AREAS, start=1):
@@ -336,6 +386,23 @@ class MainWindow(QMainWindow):
         return action
 
     # API ---------------------------------------------------------------------
+
+    @Slot()
+    def search(self) -> SearchPalette:
+        """Ctrl+K: the search palette over everything in the vault."""
+        from coachdesk.ui.dialogs.search_palette import SearchPalette
+
+        if self._palette is None:
+            self._palette = SearchPalette(self._ops, self)
+            self._palette.open_requested.connect(self._on_search_hit)
+        self._palette.popup()
+        return self._palette
+
+    @Slot(int)
+    def open_client(self, client_id: int) -> None:
+        """Show a client's page in the Clients area."""
+        self.show_area("Clients")
+        self.clients.open_client(client_id)
 
     def show_area(self, name: str) -> None:
         """Switch to an area by its sidebar name."""
@@ -410,6 +477,30 @@ class MainWindow(QMainWindow):
     def _on_new_client(self) -> None:
         self.show_area("Clients")
         self.clients.new_client()
+
+    @Slot(str, int, int)
+    def _on_search_hit(self, kind: str, client_id: int, ref_id: int) -> None:
+        self.open_client(client_id)
+        page = self.clients.page
+        if kind == "note":
+            page.open_note(ref_id)
+        elif kind == "goal":
+            page.open_goal(ref_id)
+        elif kind == "follow_up":
+            page.open_follow_up(ref_id)
+
+    @Slot()
+    def _on_import(self) -> None:
+        from coachdesk.ui.dialogs.import_clients import choose_and_import
+
+        dialog = choose_and_import(self._ops, self)
+        if dialog is not None:
+            dialog.notice.connect(self.show_notice)
+
+    @Slot()
+    def _on_export(self) -> None:
+        self.show_area("Clients")
+        self.clients.export_shown()
 
     @Slot()
     def _on_trash_menu(self) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from coachdesk.services import vaults
+from coachdesk.domain.crm import NoteDraft, NoteKind
+from coachdesk.services import crm, vaults
 from coachdesk.ui.app import AppController
 from coachdesk.ui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
 from tests.ui.conftest import WAIT_MS, MakeController, activate, open_app
+from tests.ui.test_client_page import on_lane
 from tests.ui.test_clients_view import add_client
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -20,7 +23,15 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 def test_sidebar_lists_only_the_areas_that_exist(window: MainWindow) -> None:
     items = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-    assert items == ["Clients", "Trash", "Audit trail", "Settings"]
+    assert items == [
+        "Clients",
+        "Pipeline",
+        "Due",
+        "At risk",
+        "Trash",
+        "Audit trail",
+        "Settings",
+    ]
     assert window.current_area == "Clients"
 
 
@@ -34,7 +45,11 @@ def test_status_bar_shows_lock_state_path_and_mode(
 
 def test_keyboard_moves_between_areas(qtbot: QtBot, window: MainWindow) -> None:
     activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_2, CTRL)
+    assert window.current_area == "Pipeline"
     qtbot.keyClick(window, Qt.Key.Key_3, CTRL)
+    assert window.current_area == "Due"
+    qtbot.keyClick(window, Qt.Key.Key_6, CTRL)
     assert window.current_area == "Audit trail"
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
     assert window.current_area == "Clients"
@@ -91,3 +106,53 @@ def test_window_geometry_is_remembered(
     second = make_controller(passphrase=PASSPHRASE)
     again = open_app(qtbot, second)
     assert (again.width(), again.height()) == (880, 590)
+
+
+def test_ctrl_k_finds_a_note_and_opens_it_on_the_clients_page(
+    qtbot: QtBot, app: AppController, window: MainWindow
+) -> None:
+    add_client(qtbot, window, "Margaret", "Okonkwo")
+    qtbot.waitUntil(lambda: window.clients.model.rowCount() == 1, timeout=WAIT_MS)
+    client_id = window.clients.model.row_at(0).id
+    note = on_lane(
+        qtbot,
+        app.ops,
+        lambda vault: crm.add_note(
+            vault,
+            client_id,
+            NoteDraft(NoteKind.SESSION, date(2026, 3, 2), "Rehearsed the salary talk"),
+        ),
+    )
+    window.show_area("Due")
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_K, CTRL)
+    palette = window.search()
+    qtbot.waitUntil(palette.isVisible, timeout=WAIT_MS)
+    qtbot.keyClicks(palette.edit, "salary")
+    qtbot.waitUntil(lambda: palette.results.count() == 1, timeout=WAIT_MS)
+    qtbot.keyClick(palette.edit, Qt.Key.Key_Return)
+
+    page = window.clients.page
+    qtbot.waitUntil(lambda: window.current_area == "Clients", timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: page.client is not None and page.current_tab == "notes", timeout=WAIT_MS
+    )
+    assert page.client is not None and page.client.id == client_id
+    qtbot.waitUntil(
+        lambda: page.notes_table.currentIndex().row() == page.note_model.row_of(note.id) >= 0,
+        timeout=WAIT_MS,
+    )
+
+
+def test_pipeline_and_due_open_a_client(
+    qtbot: QtBot, app: AppController, window: MainWindow
+) -> None:
+    add_client(qtbot, window, "Ada", "Lovelace")
+    qtbot.waitUntil(lambda: window.clients.model.rowCount() == 1, timeout=WAIT_MS)
+    client_id = window.clients.model.row_at(0).id
+    window.show_area("Pipeline")
+    window.pipeline.open_client_requested.emit(client_id)
+    qtbot.waitUntil(lambda: window.current_area == "Clients", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.clients.page.client is not None, timeout=WAIT_MS)
+    assert window.clients.page.client is not None
+    assert window.clients.page.client.id == client_id
