@@ -358,7 +358,9 @@ def _journey(
     keys = JOURNEYS[status]
     if status == ClientStatus.LEAD:
         keys = keys[: rng.randint(1, 3)]
-    at = now - timedelta(days=rng.randint(20, 360), hours=rng.randint(0, 23))
+    # Leads are recent (a few have gone quiet); clients have longer histories.
+    days_ago = rng.randint(1, 45) if status == ClientStatus.LEAD else rng.randint(20, 360)
+    at = now - timedelta(days=days_ago, hours=rng.randint(0, 23))
     for key in keys:
         pipeline.record_move(session, row, stages[key], at)
         at = min(now, at + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 8)))

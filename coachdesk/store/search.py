@@ -341,7 +341,11 @@ def _hits(
             shown = next(
                 (
                     found
-                    for field in (r.name, r.title, r.body)
+                    # A note's text says more than its themes; a goal's objective more
+                    # than its measure.
+                    for field in (
+                        (r.name, r.body, r.title) if r.kind == "note" else (r.name, r.title, r.body)
+                    )
                     if field and (found := snippet(field, words, exact)) is not None
                 ),
                 r.name or r.title or r.body[:80],
