@@ -250,7 +250,7 @@ class ClientEditor(QDialog):
             lambda vault: save_client(vault, client_id, draft),
             on_done=self._on_saved,
             on_error=self._on_save_failed,
-            changes="client",
+            changes="clients",
             owner=self,
             context="adding a client" if client_id is None else "saving a client",
         )

@@ -62,8 +62,8 @@ SELECT_ROW = (
 )
 NO_CLIENTS = "Add the people you coach, or your leads, to keep everything about them in one place."
 EXPORT_FILTERS = {"csv": "CSV spreadsheet (*.csv)", "vcf": "vCard contacts (*.vcf)"}
-# Kinds of change that alter what the list shows ("client" is the older spelling).
-RELOAD_NOW = frozenset({"client", "clients"})
+# Kinds of change that alter what the list shows.
+RELOAD_NOW = frozenset({"clients"})
 RELOAD_WHEN_SHOWN = frozenset({"crm", "pipeline"})
 HIDDEN_AT_FIRST = (Column.PHONE, Column.UPDATED)
 
@@ -718,7 +718,7 @@ class ClientsView(QWidget):
         self._ops.run(
             lambda vault: trash_clients(vault, ids),
             on_done=self._on_trashed,
-            changes="client",
+            changes="clients",
             owner=self,
             context="moving clients to the Trash",
         )
@@ -727,7 +727,7 @@ class ClientsView(QWidget):
         self._ops.run(
             lambda vault: restore_clients(vault, ids),
             on_done=lambda back: self.notice.emit(f"Restored {plural(len(back), 'client')}.", None),
-            changes="client",
+            changes="clients",
             owner=self,
             context="restoring clients",
         )

@@ -145,7 +145,7 @@ class TrashView(LazyView):
             on_done=lambda back: self.notice.emit(
                 f"Restored {plural(len(back), 'client')} to the list.", None
             ),
-            changes="client",
+            changes="clients",
             owner=self,
             context="restoring clients",
         )
@@ -181,7 +181,7 @@ class TrashView(LazyView):
 
     @Slot(str)
     def _on_data_changed(self, kind: str) -> None:
-        if kind == "client":
+        if kind == "clients":
             self.mark_stale()
 
     @Slot(object)
@@ -202,7 +202,7 @@ class TrashView(LazyView):
             on_done=lambda count: self.notice.emit(
                 f"Deleted {plural(count, 'client')} for good.", None
             ),
-            changes="client",
+            changes="clients",
             owner=self,
             context="emptying the Trash",
         )
