@@ -200,10 +200,15 @@ def apply_goal(
     row.progress = draft.progress
     row.updated_at = now
     if milestones is not None:
-        old = {(m.title, m.due_on): m for m in row.milestones}
+        # Milestones are matched by title and due date, in order, so two identical ones
+        # stay two and each keeps its own done date.
+        old: dict[tuple[str, object], list[MilestoneTable]] = {}
+        for existing in row.milestones:
+            old.setdefault((existing.title, existing.due_on), []).append(existing)
         fresh = []
         for position, item in enumerate(milestones):
-            kept = old.pop((item.title, item.due_on), None)
+            same = old.get((item.title, item.due_on))
+            kept = same.pop(0) if same else None
             milestone = kept or MilestoneTable(title=item.title, due_on=item.due_on)
             milestone.position = position
             if item.done and milestone.done_at is None:

@@ -215,11 +215,18 @@ def test_goals_with_milestones(vault: Vault) -> None:
     )
     assert updated.progress == 40
     assert [(m.title, m.done_at is not None) for m in updated.milestones] == [("CV rewrite", True)]
+    twice = crm.update_goal(
+        vault,
+        goal.id,
+        updated.draft(),
+        (MilestoneDraft("Call", done=True), MilestoneDraft("Call"), MilestoneDraft("Call")),
+    )
+    assert [m.done_at is not None for m in twice.milestones] == [True, False, False]
     with pytest.raises(ValidationError) as caught:
         crm.update_goal(vault, goal.id, GoalDraft("x", progress=140))
     assert "progress" in caught.value.errors
     events = [e for e in audit_trail.recent_events(vault, 20) if e.entity == "goal"]
-    assert {"progress", "status", "milestones"} <= set(events[0].fields.split(","))
+    assert {"progress", "status", "milestones"} <= set(events[1].fields.split(","))
 
 
 def test_follow_ups_overdue_snooze_done_and_repeat(vault: Vault) -> None:
