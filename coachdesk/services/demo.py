@@ -319,7 +319,7 @@ def demo_client(rng: random.Random, index: int) -> ClientDraft:
         last_name=last,
         preferred_name=NICKNAMES.get(first, "") if rng.random() < 0.3 else "",
         emails=(f"{slug}{index}@example.com",)
-        + ((f"{slug}@work.example.org",) if rng.random() < 0.2 else ()),
+        + ((f"{slug}.{index}@work.example.org",) if rng.random() < 0.2 else ()),
         phones=(f"+44 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}",)
         if rng.random() < 0.7
         else (),

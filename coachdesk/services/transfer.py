@@ -305,7 +305,7 @@ def _apply(
     by_key = {s.key: s.id for s in stages if s.key}
     created = merged = unchanged = skipped = 0
     warnings: list[str] = []
-    touched: list[int] = []
+    touched: dict[int, None] = {}
     records = plan.parsed.records
     for done, record in enumerate(records):
         if cancelled is not None and cancelled():
@@ -333,7 +333,9 @@ def _apply(
             changed = list(changed_fields(before, after))
             if changed:
                 repo.apply_draft(session, row, after, now)
-            if stage_id is not None and row.stage_id != stage_id:
+            # The first row that names a client decides their stage; a later row for the
+            # same person must not move them back and forth on every re-import.
+            if stage_id is not None and row.stage_id != stage_id and row.id not in touched:
                 pipeline.record_move(session, row, stage_id, now, "import")
                 changed.append("stage")
             if record.photo and row.photo_attachment_id is None:
@@ -343,7 +345,7 @@ def _apply(
                     session, vault.actor, "client", row.id, "import-merge", changed, flush=False
                 )
                 merged += 1
-                touched.append(row.id)
+                touched[row.id] = None
             else:
                 unchanged += 1
             matcher.remember(row.id, after)
@@ -358,7 +360,7 @@ def _apply(
         audit.append(session, vault.actor, "client", row.id, "import", flush=False)
         matcher.remember(row.id, draft)
         created += 1
-        touched.append(row.id)
+        touched[row.id] = None
     if progress is not None:
         progress(len(records), len(records))
     return ImportReport(

@@ -157,3 +157,18 @@ def test_random_files_import_completely_or_not_at_all(
     assert len(plan.parsed.records) == report.created + report.merged + report.unchanged
     assert after["audit_events"] - before["audit_events"] == report.created + report.merged
     assert audit_trail.verify(vault).intact
+
+
+def test_two_rows_for_one_person_settle_after_one_import(vault: Vault) -> None:
+    data = (
+        b"First name,Last name,E-mail,Stage,Notes\n"
+        b"Ada,Lovelace,ada@example.org,Proposal sent,First call\n"
+        b"Ada,Lovelace,ada@example.org,Discovery call,Second call\n"
+    )
+    first = transfer.import_clients(vault, data, "twice.csv")
+    assert (first.created, first.merged) == (1, 1)
+    (row,) = clients.list_clients(vault)
+    assert row.stage_name == "Proposal sent"
+    assert clients.get_client(vault, row.id).notes == "First call\n\nSecond call"
+    again = transfer.import_clients(vault, data, "twice.csv")
+    assert (again.created, again.merged, again.unchanged) == (0, 0, 2)
