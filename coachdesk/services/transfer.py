@@ -306,6 +306,7 @@ def _apply(
     created = merged = unchanged = skipped = 0
     warnings: list[str] = []
     touched: dict[int, None] = {}
+    seen: set[int] = set()
     records = plan.parsed.records
     for done, record in enumerate(records):
         if cancelled is not None and cancelled():
@@ -328,6 +329,8 @@ def _apply(
                 continue
             row = repo.load(session, existing)
             assert row is not None
+            first_sight = row.id not in seen
+            seen.add(row.id)
             before = repo.to_record(session, row).draft()
             after = merge_drafts(before, draft).validated()
             changed = list(changed_fields(before, after))
@@ -335,7 +338,7 @@ def _apply(
                 repo.apply_draft(session, row, after, now)
             # The first row that names a client decides their stage; a later row for the
             # same person must not move them back and forth on every re-import.
-            if stage_id is not None and row.stage_id != stage_id and row.id not in touched:
+            if stage_id is not None and row.stage_id != stage_id and first_sight:
                 pipeline.record_move(session, row, stage_id, now, "import")
                 changed.append("stage")
             if record.photo and row.photo_attachment_id is None:
@@ -361,6 +364,7 @@ def _apply(
         matcher.remember(row.id, draft)
         created += 1
         touched[row.id] = None
+        seen.add(row.id)
     if progress is not None:
         progress(len(records), len(records))
     return ImportReport(
