@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.risk import Risk
+from coachdesk.domain.segments import Segment
 from coachdesk.ui.models.crm_lists import LEVEL_COLORS, LEVEL_LABELS, RiskModel
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.lazy import LazyView
+from coachdesk.ui.views.segment_picker import Scoped, SegmentPicker, load_scoped
 from coachdesk.ui.widgets import EmptyState, heading, muted
 
 if TYPE_CHECKING:
@@ -32,6 +34,11 @@ RELOAD_ON = frozenset({"crm", "client", "clients", "pipeline"})
 FACTORS = (
     "days since you were last in touch, overdue follow-ups, goals behind schedule "
     "(or no open goal), and time stalled in a pipeline stage"
+)
+EMPTY = (
+    "No active clients",
+    "Clients whose status is Active appear here, riskiest first, with a score "
+    f"from {FACTORS}. Each reason is spelled out, so you know whom to call.",
 )
 
 
@@ -44,6 +51,8 @@ def renewal_risks(vault: Vault) -> list[Risk]:
 
 class AtRiskView(LazyView):
     """Active clients sorted by risk score, with level (High/Medium/Low) and "why at risk".
+
+    A segment chosen in the picker narrows the list to its clients.
 
     Args:
         ops: the vault operations.
@@ -62,6 +71,8 @@ class AtRiskView(LazyView):
         self.model = RiskModel(self)
         self.count = muted(wrap=False)
         self.count.setObjectName("riskCount")
+        self.segment_picker = SegmentPicker(ops)
+        self.segment_picker.segment_changed.connect(self._on_segment_changed)
 
         table = self.table = QTableView()
         table.setObjectName("riskTable")
@@ -106,17 +117,15 @@ class AtRiskView(LazyView):
         content_layout.addWidget(table, 1)
         content_layout.addWidget(self.reasons)
 
-        self.empty = EmptyState(
-            "No active clients",
-            "Clients whose status is Active appear here, riskiest first, with a score "
-            f"from {FACTORS}. Each reason is spelled out, so you know whom to call.",
-        )
+        self.empty = EmptyState(*EMPTY)
         self.content = QStackedWidget()
         self.content.addWidget(content)
         self.content.addWidget(self.empty)
 
         top = QHBoxLayout()
         top.addWidget(heading("At risk"))
+        top.addSpacing(12)
+        top.addWidget(self.segment_picker)
         top.addSpacing(8)
         top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
@@ -143,8 +152,9 @@ class AtRiskView(LazyView):
     def reload(self) -> None:
         """Score the active clients on the db lane."""
         self._stale = False
+        segment = self.segment_picker.current()
         self._ops.run(
-            renewal_risks,
+            lambda vault: load_scoped(vault, renewal_risks, segment),
             on_done=self._on_loaded,
             owner=self,
             context="scoring renewal risk",
@@ -156,6 +166,7 @@ class AtRiskView(LazyView):
         self.model.clear()
         self.count.clear()
         self.reasons.clear()
+        self.empty.set_text(*EMPTY)
         self.content.setCurrentIndex(0)
         self._stale = True
 
@@ -167,10 +178,20 @@ class AtRiskView(LazyView):
         return self.model.risk_at(index.row()).why
 
     @Slot(object)
-    def _on_loaded(self, risks: list[Risk]) -> None:
+    def _on_loaded(self, loaded: Scoped[list[Risk]]) -> None:
         index = self.table.currentIndex()
         current = self.model.risk_at(index.row()).client_id if index.isValid() else None
+        risks = [r for r in loaded.data if loaded.shows(r.client_id)]
         self.model.set_risks(risks)
+        segment = loaded.segment
+        if segment is None:
+            self.empty.set_text(*EMPTY)
+        else:
+            self.empty.set_text(
+                f"No one in “{segment.name}” is an active client",
+                "Only clients whose status is Active are scored for renewal risk. "
+                "Choose All clients above to see everyone's.",
+            )
         self.content.setCurrentIndex(0 if risks else 1)
         levels = [r.level for r in risks]
         parts = [
@@ -191,6 +212,10 @@ class AtRiskView(LazyView):
     def _on_data_changed(self, kind: str) -> None:
         if kind in RELOAD_ON:
             self.mark_stale()
+
+    @Slot(object)
+    def _on_segment_changed(self, _segment: Segment | None) -> None:
+        self.mark_stale()
 
     @Slot()
     def _on_current_changed(self, *_args: object) -> None:

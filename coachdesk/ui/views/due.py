@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.crm import FollowUp
+from coachdesk.domain.segments import Segment
 from coachdesk.ui.models.crm_lists import FollowUpModel, utc_now
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.client_page import (
@@ -26,6 +27,7 @@ from coachdesk.ui.views.client_page import (
     span_sections,
 )
 from coachdesk.ui.views.lazy import LazyView
+from coachdesk.ui.views.segment_picker import Scoped, SegmentPicker, load_scoped
 from coachdesk.ui.widgets import EmptyState, heading, muted
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 # "2 hours late" must not go stale while the list is on screen.
 REFRESH_MS = 60_000
 RELOAD_ON = frozenset({"crm", "client", "clients"})
+EMPTY = ("Nothing due", "Follow-ups you add on a client's page appear here.")
 
 
 def due_follow_ups(vault: Vault) -> DueList:
@@ -48,6 +51,7 @@ class DueView(LazyView):
     """Overdue follow-ups (in the warning colour, with how late) and the next 7 days.
 
     Done and Snooze act on the selected rows; double-click opens the client.
+    A segment chosen in the picker narrows the list to its clients' follow-ups.
 
     Args:
         ops: the vault operations.
@@ -68,6 +72,8 @@ class DueView(LazyView):
         self.model = FollowUpModel(show_client=True, parent=self)
         self.count = muted(wrap=False)
         self.count.setObjectName("dueCount")
+        self.segment_picker = SegmentPicker(ops)
+        self.segment_picker.segment_changed.connect(self._on_segment_changed)
 
         self.tree = QTreeView()
         self.tree.setObjectName("dueTree")
@@ -89,13 +95,15 @@ class DueView(LazyView):
         self.open_button.setToolTip("Show the selected follow-up's client (Enter)")
         self.open_button.clicked.connect(lambda: self._on_row_activated(self.tree.currentIndex()))
 
-        self.empty = EmptyState("Nothing due", "Follow-ups you add on a client's page appear here.")
+        self.empty = EmptyState(*EMPTY)
         self.content = QStackedWidget()
         self.content.addWidget(self.tree)
         self.content.addWidget(self.empty)
 
         top = QHBoxLayout()
         top.addWidget(heading("Due"))
+        top.addSpacing(12)
+        top.addWidget(self.segment_picker)
         top.addSpacing(8)
         top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
@@ -132,8 +140,9 @@ class DueView(LazyView):
     def reload(self) -> None:
         """Read what is due on the db lane."""
         self._stale = False
+        segment = self.segment_picker.current()
         self._ops.run(
-            due_follow_ups,
+            lambda vault: load_scoped(vault, due_follow_ups, segment),
             on_done=self._on_loaded,
             owner=self,
             context="loading the follow-ups that are due",
@@ -144,24 +153,34 @@ class DueView(LazyView):
         """Forget every follow-up shown (the vault is locking)."""
         self.model.clear()
         self.count.clear()
+        self.empty.set_text(*EMPTY)
         self.content.setCurrentWidget(self.tree)
         self._stale = True
 
     @Slot(object)
-    def _on_loaded(self, due: DueList) -> None:
+    def _on_loaded(self, loaded: Scoped[DueList]) -> None:
         keep = [f.id for f in selected_follow_ups(self.tree, self.model)]
         current = self.model.follow_up_at(self.tree.currentIndex())
-        self.model.set_sections(
-            [("Overdue", due.overdue), ("Next 7 days", due.upcoming)], utc_now()
-        )
+        overdue = [f for f in loaded.data.overdue if loaded.shows(f.client_id)]
+        upcoming = [f for f in loaded.data.upcoming if loaded.shows(f.client_id)]
+        self.model.set_sections([("Overdue", overdue), ("Next 7 days", upcoming)], utc_now())
         span_sections(self.tree, self.model)
-        total = len(due.overdue) + len(due.upcoming)
+        total = len(overdue) + len(upcoming)
+        segment = loaded.segment
+        if segment is None:
+            self.empty.set_text(*EMPTY)
+        else:
+            self.empty.set_text(
+                f"No one in “{segment.name}” is due",
+                "None of their follow-ups is overdue or due in the next 7 days. "
+                "Choose All clients above to see everyone's.",
+            )
         self.content.setCurrentWidget(self.tree if total else self.empty)
         parts = []
-        if due.overdue:
-            parts.append(f"{len(due.overdue)} overdue")
-        if due.upcoming:
-            parts.append(f"{len(due.upcoming)} in the next 7 days")
+        if overdue:
+            parts.append(f"{len(overdue)} overdue")
+        if upcoming:
+            parts.append(f"{len(upcoming)} in the next 7 days")
         self.count.setText(" · ".join(parts))
         if current is not None:
             select_index(self.tree, self.model.index_of(current.id))
@@ -180,6 +199,10 @@ class DueView(LazyView):
     def _on_data_changed(self, kind: str) -> None:
         if kind in RELOAD_ON:
             self.mark_stale()
+
+    @Slot(object)
+    def _on_segment_changed(self, _segment: Segment | None) -> None:
+        self.mark_stale()
 
     @Slot()
     def _on_tick(self) -> None:

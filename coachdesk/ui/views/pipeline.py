@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.pipeline import MAX_REASON, FunnelStep, Stage
+from coachdesk.domain.segments import Segment
 from coachdesk.ui.compat import delete_soon
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
@@ -71,6 +72,7 @@ from coachdesk.ui.models.board import (
 )
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.lazy import LazyView
+from coachdesk.ui.views.segment_picker import Scoped, SegmentPicker, load_scoped
 from coachdesk.ui.widgets import EmptyState, dialog_buttons, heading, muted
 
 if TYPE_CHECKING:
@@ -82,6 +84,17 @@ if TYPE_CHECKING:
 # definitions, and contacts or follow-ups (stalled flags, overdue counts).
 BOARD_CHANGES = frozenset({"client", "clients", "pipeline", "crm"})
 FUNNEL_CHANGES = frozenset({"client", "clients", "pipeline"})
+
+BOARD_EMPTY = (
+    "No clients on the board yet",
+    "Add clients in the Clients area: new leads start in the first stage, and you "
+    "move them along here as they progress.",
+)
+STALLED_EMPTY = (
+    "Nobody is stalled",
+    "A client is flagged when they sit in a stage longer than it allows with no "
+    "contact. Set the days for each stage with Edit stages… on the board.",
+)
 
 COLUMN_WIDTH = 272
 UNPLACED = -1
@@ -362,6 +375,7 @@ class StageColumn(QFrame):
     def __init__(self, stage: Stage | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._highlight = False
+        self._in_stage: int | None = None
         self.model = StageColumnModel(stage, self)
         self.cards = CardList(self.model)
         self.cards.drop_hover.connect(self.set_highlight)
@@ -414,6 +428,12 @@ class StageColumn(QFrame):
             self.setToolTip("")
         self._on_counts_changed(self.model.rowCount(), self.model.total_count)
 
+    def set_cards(self, cards: Sequence[Card], in_stage: int | None = None) -> None:
+        """Show these cards; `in_stage` is how many clients the stage holds when a segment
+        hides some of them (None: the cards are all of them)."""
+        self._in_stage = in_stage
+        self.model.set_cards(cards)
+
     @Slot(bool)
     def set_highlight(self, on: bool) -> None:
         """Show that a drop here would move the dragged cards."""
@@ -443,7 +463,9 @@ class StageColumn(QFrame):
     @Slot(int, int)
     def _on_counts_changed(self, shown: int, total: int) -> None:
         stalled = self.model.stalled_count
-        if shown != total:
+        if self._in_stage is not None:
+            total = self._in_stage
+        if shown != total or (self._in_stage is not None and total):
             text = f"{shown:,} of {plural(total, 'client')}"
         else:
             text = plural(total, "client")
@@ -728,7 +750,8 @@ class PipelineView(LazyView):
 
     The board loads when the view is shown and whenever clients, stages,
     contacts or follow-ups change while it is shown; hidden, it only
-    remembers that it is out of date.
+    remembers that it is out of date. A segment chosen in the picker narrows
+    the Board and Stalled tabs to its clients (the funnel always counts everyone).
 
     Args:
         ops: the vault operations.
@@ -737,7 +760,7 @@ class PipelineView(LazyView):
     Signals:
         notice: (message, undo callable or None) for the status bar.
         open_client_requested: a client's id (double-click or Enter on a card or a stalled row).
-        loaded: the number of clients on the board, after each load.
+        loaded: the number of clients shown on the board, after each load.
     """
 
     notice = Signal(str, object)
@@ -759,9 +782,14 @@ class PipelineView(LazyView):
         self._load_again = False
         self._funnel_stale = True
         self._select_after: tuple[int, list[int]] | None = None
+        self._segment: Segment | None = None
+        self._members: frozenset[int] | None = None
+        self._shown = 0
 
         self.summary = muted(wrap=False)
         self.summary.setObjectName("pipelineSummary")
+        self.segment_picker = SegmentPicker(ops)
+        self.segment_picker.segment_changed.connect(self._on_segment_changed)
 
         # Board tab.
         self.stalled_only = QCheckBox("Stalled only")
@@ -794,11 +822,7 @@ class PipelineView(LazyView):
         self.board_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.board_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.board_scroll.setWidget(self.columns_host)
-        self.board_empty = EmptyState(
-            "No clients on the board yet",
-            "Add clients in the Clients area: new leads start in the first stage, and you "
-            "move them along here as they progress.",
-        )
+        self.board_empty = EmptyState(*BOARD_EMPTY)
         self.board_content = QStackedWidget()
         self.board_content.addWidget(self.board_scroll)
         self.board_content.addWidget(self.board_empty)
@@ -830,11 +854,7 @@ class PipelineView(LazyView):
             lambda: self._on_stalled_activated(self.stalled_list.currentIndex())
         )
         self.stalled_list.addAction(open_stalled)
-        self.stalled_empty = EmptyState(
-            "Nobody is stalled",
-            "A client is flagged when they sit in a stage longer than it allows with no "
-            "contact. Set the days for each stage with Edit stages… on the board.",
-        )
+        self.stalled_empty = EmptyState(*STALLED_EMPTY)
         self.stalled_content = QStackedWidget()
         self.stalled_content.addWidget(self.stalled_list)
         self.stalled_content.addWidget(self.stalled_empty)
@@ -855,6 +875,8 @@ class PipelineView(LazyView):
 
         top = QHBoxLayout()
         top.addWidget(heading("Pipeline"))
+        top.addSpacing(12)
+        top.addWidget(self.segment_picker)
         top.addSpacing(8)
         top.addWidget(self.summary, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
@@ -881,8 +903,9 @@ class PipelineView(LazyView):
         if self._loading:
             self._load_again = True
             return
+        segment = self.segment_picker.current()
         job = self._ops.run(
-            load_board,
+            lambda vault: load_scoped(vault, load_board, segment),
             on_done=self._on_board_loaded,
             on_error=self._on_load_failed,
             owner=self,
@@ -890,9 +913,19 @@ class PipelineView(LazyView):
         )
         self._loading = job is not None
 
-    def set_board(self, board: Board) -> None:
-        """Show a board: columns in stage order, each with its cards; the stalled list."""
+    def set_board(
+        self,
+        board: Board,
+        segment: Segment | None = None,
+        members: frozenset[int] | None = None,
+    ) -> None:
+        """Show a board: columns in stage order, each with its cards; the stalled list.
+
+        With a segment, only the cards of its `members` (client ids) are shown.
+        """
         self.board = board
+        self._segment = segment if members is not None else None
+        self._members = members if segment is not None else None
         self._stage_of = {}
         self._names = {}
         for stage_id, cards in board.cards.items():
@@ -902,29 +935,35 @@ class PipelineView(LazyView):
         for card in board.unplaced:
             self._stage_of[card.client.id] = None
             self._names[card.client.id] = card.client.name
-        wanted: list[tuple[Stage | None, Sequence[Card]]] = [
-            (s, board.cards_in(s.id)) for s in board.stages
+        wanted: list[tuple[Stage | None, Sequence[Card], int]] = [
+            (s, self._shown_of(board.cards_in(s.id)), len(board.cards_in(s.id)))
+            for s in board.stages
         ]
-        if board.unplaced:
-            wanted.insert(0, (None, board.unplaced))
-        self._arrange_columns([s for s, _ in wanted])
+        unplaced = self._shown_of(board.unplaced)
+        if unplaced:
+            wanted.insert(0, (None, unplaced, len(board.unplaced)))
+        self._arrange_columns([s for s, _, _ in wanted])
         stalled_only = self.stalled_only.isChecked()
-        for column, (_stage, shown) in zip(self.columns, wanted, strict=True):
+        narrowed = self._members is not None
+        for column, (_stage, shown, in_stage) in zip(self.columns, wanted, strict=True):
             bar = column.cards.verticalScrollBar()
             position = bar.value()
             column.model.set_stalled_only(stalled_only)
-            column.model.set_cards(shown)
+            column.set_cards(shown, in_stage if narrowed else None)
             bar.setValue(position)
-        stalled = board.stalled
+        stalled = self._shown_of(board.stalled)
         self.stalled_model.set_cards(stalled)
         self.stalled_content.setCurrentIndex(0 if stalled else 1)
         self.tabs.setTabText(self.STALLED, f"Stalled ({len(stalled)})" if stalled else "Stalled")
         total = len(self._stage_of)
-        self.summary.setText(
-            plural(total, "client") + (f" · {len(stalled):,} stalled" if stalled else "")
-            if total
-            else ""
+        self._shown = sum(len(shown) for _, shown, _ in wanted)
+        clients = (
+            f"{self._shown:,} of {plural(total, 'client')}" if narrowed else plural(total, "client")
         )
+        self.summary.setText(
+            clients + (f" · {len(stalled):,} stalled" if stalled else "") if total else ""
+        )
+        self._word_empty_states()
         if self._select_after is not None:
             stage_id, ids = self._select_after
             self._select_after = None
@@ -946,6 +985,34 @@ class PipelineView(LazyView):
         """The stage a client's card is in on the board shown (None: no stage / not shown)."""
         return self._stage_of.get(client_id)
 
+    @property
+    def segment(self) -> Segment | None:
+        """The segment the board shown is narrowed to (None: every client)."""
+        return self._segment
+
+    def _shown_of(self, cards: Sequence[Card]) -> list[Card]:
+        members = self._members
+        if members is None:
+            return list(cards)
+        return [c for c in cards if c.client.id in members]
+
+    def _word_empty_states(self) -> None:
+        segment = self._segment
+        if segment is None:
+            self.board_empty.set_text(*BOARD_EMPTY)
+            self.stalled_empty.set_text(*STALLED_EMPTY)
+            return
+        also = "Choose All clients above to see everyone"
+        self.board_empty.set_text(
+            f"No one in “{segment.name}” is on the board",
+            f"{also}, or change the segment's conditions with the filter bar in Clients.",
+        )
+        self.stalled_empty.set_text(
+            f"No one in “{segment.name}” is stalled",
+            f"{also} who is stalled. A client is flagged when they sit in a stage longer "
+            "than it allows with no contact.",
+        )
+
     @Slot()
     def clear(self) -> None:
         """Remove every trace of client data from the screen (the vault is locking)."""
@@ -959,9 +1026,11 @@ class PipelineView(LazyView):
         self.stages_dialog = None
         self.board = None
         self._stage_of, self._names = {}, {}
+        self._segment, self._members, self._shown = None, None, 0
         for column in self.columns:
-            column.model.clear()
+            column.set_cards([])
         self.stalled_model.clear()
+        self._word_empty_states()
         self.funnel.clear()
         self.summary.setText("")
         self.tabs.setTabText(self.STALLED, "Stalled")
@@ -997,7 +1066,7 @@ class PipelineView(LazyView):
         self.columns = kept
 
     def _show_board_state(self) -> None:
-        has_cards = bool(self._stage_of)
+        has_cards = bool(self._shown)
         self.board_content.setCurrentIndex(0 if has_cards or self.board is None else 1)
         self.stalled_only.setEnabled(has_cards)
 
@@ -1091,13 +1160,17 @@ class PipelineView(LazyView):
             self.mark_stale()
 
     @Slot(object)
-    def _on_board_loaded(self, board: Board) -> None:
+    def _on_board_loaded(self, loaded: Scoped[Board]) -> None:
         self._loading = False
         if self._load_again:
             self._load_again = False
             self.reload()
-        self.set_board(board)
-        self.loaded.emit(len(self._stage_of))
+        self.set_board(loaded.data, loaded.segment, loaded.members)
+        self.loaded.emit(self._shown)
+
+    @Slot(object)
+    def _on_segment_changed(self, _segment: Segment | None) -> None:
+        self.mark_stale()
 
     @Slot(object)
     def _on_load_failed(self, failure: Failure) -> None:
@@ -1115,6 +1188,9 @@ class PipelineView(LazyView):
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
+        self.segment_picker.set_unavailable(
+            "The funnel always counts every client." if index == self.FUNNEL else None
+        )
         if index == self.FUNNEL and self._funnel_stale and self._ops.is_open:
             self._reload_funnel()
 
