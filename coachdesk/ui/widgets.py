@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QFont, QPainter, QPalette
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -349,3 +350,18 @@ def separator() -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setFrameShadow(QFrame.Shadow.Sunken)
     return line
+
+
+def ask_discard(parent: QWidget, on_answer: Callable[[int], None]) -> QMessageBox:
+    """The "Discard changes?" question, window-modal; `on_answer` gets the button's value."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Discard changes?",
+        "You have changes that are not saved. Discard them?",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.finished.connect(on_answer)
+    box.open()
+    return box

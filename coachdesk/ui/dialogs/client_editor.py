@@ -27,6 +27,7 @@ from coachdesk.ui.widgets import (
     FieldErrors,
     ListEdit,
     TimeZoneCombo,
+    ask_discard,
     dialog_buttons,
     error_label,
     heading,
@@ -289,17 +290,7 @@ class ClientEditor(QDialog):
         if not self.is_dirty:
             super().reject()
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Discard changes?",
-            "You have changes that are not saved. Discard them?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(self._on_discard_answered)
-        box.open()
-        self._discard_box = box
+        self._discard_box = ask_discard(self, self._on_discard_answered)
 
     @Slot(int)
     def _on_discard_answered(self, answer: int) -> None:

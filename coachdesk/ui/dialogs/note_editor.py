@@ -35,6 +35,7 @@ from coachdesk.ui.models.crm_lists import day_text, to_local
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import (
     FieldErrors,
+    ask_discard,
     busy_bar,
     dialog_buttons,
     error_label,
@@ -289,17 +290,7 @@ class RecordEditor(QDialog):
         if not self.is_dirty:
             super().reject()
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Discard changes?",
-            "You have changes that are not saved. Discard them?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(self._on_discard_answered)
-        box.open()
-        self._discard_box = box
+        self._discard_box = ask_discard(self, self._on_discard_answered)
 
     @Slot(int)
     def _on_discard_answered(self, answer: int) -> None:

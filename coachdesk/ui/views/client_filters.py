@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent, QPalette
@@ -32,6 +32,8 @@ from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.client_table import OVERDUE_COLOR, STATUS_LABELS
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import busy_bar, dialog_buttons, error_label, muted, set_message
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -827,22 +829,7 @@ class ClientFilterBar(QWidget):
         then: Callable[[Segment], None],
         context: str,
     ) -> None:
-        def done(segment: Segment) -> None:
-            prompt.accept()
-            then(segment)
-
-        def failed(failure: Failure) -> None:
-            if failure.known:
-                prompt.show_error(failure_text(failure))
-            else:
-                prompt.set_busy(False)
-                show_failure(prompt, failure)
-
-        job = self._ops.run(
-            fn, on_done=done, on_error=failed, changes="segments", owner=prompt, context=context
-        )
-        if job is None:
-            prompt.set_busy(False)
+        run_in_prompt(self._ops, prompt, fn, then, context, "segments")
 
     def _delete(self, segment: Segment) -> None:
         self._ops.run(
@@ -933,3 +920,29 @@ class ClientFilterBar(QWidget):
                 owner=self,
                 context="loading the stages",
             )
+
+
+def run_in_prompt(
+    ops: VaultOps,
+    prompt: PromptDialog,
+    fn: Callable[[Vault], T],
+    then: Callable[[T], None],
+    context: str,
+    changes: str,
+) -> None:
+    """Run `fn` on the db lane for a prompt: close it on success, show a known error in it."""
+
+    def done(value: T) -> None:
+        prompt.accept()
+        then(value)
+
+    def failed(failure: Failure) -> None:
+        if failure.known:
+            prompt.show_error(failure_text(failure))
+        else:
+            prompt.set_busy(False)
+            show_failure(prompt, failure)
+
+    job = ops.run(fn, on_done=done, on_error=failed, changes=changes, owner=prompt, context=context)
+    if job is None:
+        prompt.set_busy(False)

@@ -50,7 +50,11 @@ from coachdesk.ui.models.client_table import (
     Column,
 )
 from coachdesk.ui.ops import VaultOps
-from coachdesk.ui.views.client_filters import ClientFilterBar, PromptDialog, failure_text
+from coachdesk.ui.views.client_filters import (
+    ClientFilterBar,
+    PromptDialog,
+    run_in_prompt,
+)
 from coachdesk.ui.views.client_page import ClientPage
 from coachdesk.ui.widgets import EmptyState, heading, muted
 
@@ -774,22 +778,7 @@ class ClientsView(QWidget):
         then: Callable[[object], None],
         context: str,
     ) -> None:
-        def done(value: object) -> None:
-            prompt.accept()
-            then(value)
-
-        def failed(failure: Failure) -> None:
-            if failure.known:
-                prompt.show_error(failure_text(failure))
-            else:
-                prompt.set_busy(False)
-                show_failure(prompt, failure)
-
-        job = self._ops.run(
-            fn, on_done=done, on_error=failed, changes="clients", owner=prompt, context=context
-        )
-        if job is None:
-            prompt.set_busy(False)
+        run_in_prompt(self._ops, prompt, fn, then, context, "clients")
 
     def _add_tags(self, prompt: PromptDialog, ids: list[int], text: str) -> None:
         tags = [t for t in dict.fromkeys(normalise_tag(p) for p in text.split(",")) if t]
