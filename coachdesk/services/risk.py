@@ -25,7 +25,7 @@ def renewal_risks(vault: Vault, now: datetime | None = None) -> list[Risk]:
             r for r in client_repo.list_rows(session, now=now) if r.status == ClientStatus.ACTIVE
         ]
         stages = {s.id: s for s in pipeline.stages(session)}
-        goals = crm.goals(session)
+        goals = crm.open_goals(session)
     by_client: dict[int, list[int]] = {}
     open_goals: dict[int, int] = {}
     for goal in goals:

@@ -185,6 +185,42 @@ def goals(session: Session, client_id: int | None = None) -> list[Goal]:
     return records
 
 
+def open_goals(session: Session) -> list[Goal]:
+    """Every live client's open goals, without milestones, as plain rows (for risk scoring)."""
+    query = (
+        select(
+            GoalTable.id,
+            GoalTable.client_id,
+            GoalTable.objective,
+            GoalTable.measure,
+            GoalTable.target_on,
+            GoalTable.status,
+            GoalTable.progress,
+            GoalTable.created_at,
+            GoalTable.updated_at,
+        )
+        .join(ClientTable, ClientTable.id == GoalTable.client_id)
+        .where(
+            ClientTable.deleted_at.is_(None),
+            GoalTable.status.not_in([GoalStatus.ACHIEVED.value, GoalStatus.DROPPED.value]),
+        )
+    )
+    return [
+        Goal(
+            r.id,
+            r.client_id,
+            r.objective,
+            r.measure,
+            r.target_on,
+            GoalStatus(r.status),
+            r.progress,
+            r.created_at,
+            r.updated_at,
+        )
+        for r in session.execute(query)
+    ]
+
+
 def apply_goal(
     session: Session,
     row: GoalTable,
