@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QCompleter,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -365,3 +368,33 @@ def ask_discard(parent: QWidget, on_answer: Callable[[int], None]) -> QMessageBo
     box.finished.connect(on_answer)
     box.open()
     return box
+
+
+def list_table(table: QTableView, char_widths: Sequence[int] = (), multi: bool = False) -> None:
+    """The read-only list look every table in the app shares.
+
+    Whole rows are selected (several when `multi`), with no grid, no wrapping, banded
+    compact rows and left-aligned headers; `char_widths` sets the first columns' widths
+    in average characters.
+    """
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multi
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.setTabKeyNavigation(False)
+    vertical = table.verticalHeader()
+    vertical.setVisible(False)
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(table.fontMetrics().height() + 12)
+    header = table.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setHighlightSections(False)
+    char = table.fontMetrics().averageCharWidth()
+    for column, chars in enumerate(char_widths):
+        table.setColumnWidth(column, chars * char)

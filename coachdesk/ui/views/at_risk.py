@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,7 +24,7 @@ from coachdesk.ui.models.crm_lists import LEVEL_COLORS, LEVEL_LABELS, RiskModel
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.lazy import LazyView
 from coachdesk.ui.views.segment_picker import Scoped, SegmentPicker, load_scoped
-from coachdesk.ui.widgets import EmptyState, heading, muted
+from coachdesk.ui.widgets import EmptyState, heading, list_table, muted
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -77,21 +76,8 @@ class AtRiskView(LazyView):
         table = self.table = QTableView()
         table.setObjectName("riskTable")
         table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTabKeyNavigation(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 12)
+        list_table(table, (26, 8, 12))
         header = table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setHighlightSections(False)
-        char = table.fontMetrics().averageCharWidth()
-        for column, chars in enumerate((26, 8, 12)):
-            table.setColumnWidth(column, chars * char)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         table.doubleClicked.connect(self._on_row_activated)
         table.selectionModel().currentRowChanged.connect(self._on_current_changed)

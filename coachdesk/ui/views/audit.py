@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -20,7 +19,7 @@ from coachdesk.domain.audit import AuditEvent
 from coachdesk.ui.models.audit_table import AuditTableModel
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.lazy import LazyView
-from coachdesk.ui.widgets import ERROR_COLOR, OK_COLOR, heading, muted
+from coachdesk.ui.widgets import ERROR_COLOR, OK_COLOR, heading, list_table, muted
 
 if TYPE_CHECKING:
     from coachdesk.services.audit_trail import Verification
@@ -66,19 +65,8 @@ class AuditView(LazyView):
 
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 12)
+        list_table(self.table, (7, 24, 24, 30, 26), multi=True)
         header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setHighlightSections(False)
-        char = self.table.fontMetrics().averageCharWidth()
-        for column, chars in enumerate((7, 24, 24, 30, 26)):
-            self.table.setColumnWidth(column, chars * char)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 

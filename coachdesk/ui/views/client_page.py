@@ -76,7 +76,7 @@ from coachdesk.ui.models.crm_lists import (
     utc_now,
 )
 from coachdesk.ui.ops import VaultOps
-from coachdesk.ui.widgets import EmptyState, heading, muted, separator
+from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, separator
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -759,21 +759,8 @@ class ClientPage(QWidget):
         table = self.notes_table = QTableView()
         table.setObjectName("notesTable")
         table.setModel(self.note_model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setAlternatingRowColors(True)
-        table.setTabKeyNavigation(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 12)
+        list_table(table, (13, 15, 44, 22, 22))
         header = table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setHighlightSections(False)
-        char = table.fontMetrics().averageCharWidth()
-        for column, chars in enumerate((13, 15, 44, 22, 22)):
-            table.setColumnWidth(column, chars * char)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         table.doubleClicked.connect(lambda _index: self._on_open_note_clicked())
         table.selectionModel().selectionChanged.connect(self._on_note_current_changed)

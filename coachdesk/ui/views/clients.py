@@ -20,7 +20,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QFrame,
@@ -56,7 +55,7 @@ from coachdesk.ui.views.client_filters import (
     run_in_prompt,
 )
 from coachdesk.ui.views.client_page import ClientPage
-from coachdesk.ui.widgets import EmptyState, heading, muted
+from coachdesk.ui.widgets import EmptyState, heading, list_table, muted
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -179,22 +178,10 @@ def configure_table(
     Follow-ups are hidden unless asked for: they mean nothing for trashed clients.
     """
     table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.setWordWrap(False)
+    list_table(table, multi=True)
     table.setSortingEnabled(True)
-    table.setTabKeyNavigation(False)
     table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
-    vertical = table.verticalHeader()
-    vertical.setVisible(False)
-    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    vertical.setDefaultSectionSize(table.fontMetrics().height() + 12)
     header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(False)
     char = table.fontMetrics().averageCharWidth()
