@@ -243,21 +243,31 @@ def _typo_budget(word: str) -> int:
     return 1 if len(word) >= 4 else 0
 
 
-def build_query(words: list[str], names: list[str], names_only: bool = False) -> str:
-    """An FTS5 query: every word must match, as a prefix or as a name within a typo or two.
+def corrections(words: list[str], names: list[str]) -> dict[str, list[str]]:
+    """For each word long enough, the client-name terms within its typo budget."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        budget = _typo_budget(word)
+        if budget:
+            found[word] = [
+                term
+                for term, _distance, _index in process.extract(
+                    word, names, scorer=OSA.distance, score_cutoff=budget, limit=5
+                )
+                if term != word
+            ]
+    return found
+
+
+def build_query(words: list[str], fixes: dict[str, list[str]], names_only: bool = False) -> str:
+    """An FTS5 query: every word must match, as a prefix or as one of its name corrections.
 
     Every word is quoted, so nothing the coach types is read as FTS5 syntax.
     """
     clauses = []
     for word in words:
-        options = [f'"{word}"*']
-        budget = _typo_budget(word)
-        if budget:
-            for term, _distance, _index in process.extract(
-                word, names, scorer=OSA.distance, score_cutoff=budget, limit=5
-            ):
-                if term != word:
-                    options.append(f'name:"{term}"' if not names_only else f'"{term}"')
+        column = "" if names_only else "name:"
+        options = [f'"{word}"*', *(f'{column}"{term}"' for term in fixes.get(word, ()))]
         clauses.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
     expression = " AND ".join(clauses)
     return f"name : ({expression})" if names_only else expression
@@ -374,16 +384,10 @@ def search(session: Session, query: str, limit: int = 30) -> list[SearchHit]:
     if not words:
         return []
     names = _name_terms(session) if any(_typo_budget(w) for w in words) else []
-    exact = {
-        term
-        for word in words
-        if _typo_budget(word)
-        for term, _d, _i in process.extract(
-            word, names, scorer=OSA.distance, score_cutoff=_typo_budget(word), limit=5
-        )
-    }
-    hits = _hits(session, build_query(words, names, names_only=True), limit, words, exact)
+    fixes = corrections(words, names)
+    exact = {term for terms in fixes.values() for term in terms}
+    hits = _hits(session, build_query(words, fixes, names_only=True), limit, words, exact)
     seen = {(h.kind, h.ref_id) for h in hits}
-    rest = _hits(session, build_query(words, names), limit + len(hits), words, exact)
+    rest = _hits(session, build_query(words, fixes), limit + len(hits), words, exact)
     hits += [h for h in rest if (h.kind, h.ref_id) not in seen]
     return hits[:limit]
