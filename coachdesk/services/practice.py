@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.store import audit
+from coachdesk.store import attachments, audit
 from coachdesk.store.tables import AttachmentTable, PracticeTable
 from coachdesk.store.vault import Vault
 
@@ -61,15 +60,7 @@ def save_profile(
                 setattr(row, f, getattr(clean, f))
             row.updated_at = now
             if new_blob is not None and logo is not None and media_type is not None:
-                attachment = AttachmentTable(
-                    blob_name=new_blob,
-                    media_type=media_type,
-                    size=len(logo),
-                    sha256=hashlib.sha256(logo).hexdigest(),
-                    created_at=now,
-                )
-                session.add(attachment)
-                session.flush()
+                attachment = attachments.add_row(session, new_blob, logo, media_type, now)
                 old = session.get(AttachmentTable, row.logo_attachment_id or 0)
                 row.logo_attachment_id = attachment.id
                 if old is not None:

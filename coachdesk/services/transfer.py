@@ -8,7 +8,6 @@ within the file, so importing the same file twice creates nothing new.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from coachdesk.domain.clients import ClientDraft, changed_fields
 from coachdesk.domain.errors import CancelledError, KnownError, ValidationError
-from coachdesk.domain.exporting import ExportRecord, write_csv, write_vcards
+from coachdesk.domain.exporting import ExportRecord, sniff_image_type, write_csv, write_vcards
 from coachdesk.domain.importing import (
     DateColumn,
     ImportRecord,
@@ -34,7 +33,7 @@ from coachdesk.domain.importing import (
     read_vcards,
 )
 from coachdesk.services.clients import STATUS_STAGE
-from coachdesk.store import audit, pipeline
+from coachdesk.store import attachments, audit, pipeline
 from coachdesk.store import clients as repo
 from coachdesk.store.tables import AttachmentTable, ClientEmailTable, ClientPhoneTable, ClientTable
 from coachdesk.store.vault import Vault
@@ -241,14 +240,6 @@ def merge_drafts(current: ClientDraft, incoming: ClientDraft) -> ClientDraft:
     )
 
 
-def _photo_type(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    return None
-
-
 def import_clients(
     vault: Vault,
     data: bytes,
@@ -390,21 +381,12 @@ def _attach_photo(
     now: datetime,
 ) -> list[str]:
     photo = record.photo or b""
-    media_type = _photo_type(photo)
-    if media_type is None or len(photo) > MAX_PHOTO_BYTES or dry_run:
+    media_type = sniff_image_type(photo)
+    if not media_type or len(photo) > MAX_PHOTO_BYTES or dry_run:
         return []
     blob = vault.attachments.put(photo)
     written.append(blob)
-    attachment = AttachmentTable(
-        blob_name=blob,
-        media_type=media_type,
-        size=len(photo),
-        sha256=hashlib.sha256(photo).hexdigest(),
-        created_at=now,
-    )
-    session.add(attachment)
-    session.flush()
-    row.photo_attachment_id = attachment.id
+    row.photo_attachment_id = attachments.add_row(session, blob, photo, media_type, now).id
     return ["photo"]
 
 

@@ -7,16 +7,20 @@ another is detected. Only ciphertext ever touches the disk.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.orm import Session
 
 from coachdesk.domain.errors import NotFoundError, VaultDamagedError
+from coachdesk.store.tables import AttachmentTable
 
 MAGIC = b"CDA1"
 
@@ -71,3 +75,19 @@ class AttachmentStore:
     def delete(self, name: str) -> None:
         """Remove a blob (missing is fine)."""
         (self._folder / name).unlink(missing_ok=True)
+
+
+def add_row(
+    session: Session, blob_name: str, data: bytes, media_type: str, now: datetime
+) -> AttachmentTable:
+    """Record a blob already written by `AttachmentStore.put`; flushed, so it has an id."""
+    row = AttachmentTable(
+        blob_name=blob_name,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
