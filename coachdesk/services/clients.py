@@ -119,7 +119,10 @@ def empty_trash(vault: Vault) -> int:
         ids = repo.trashed_ids(session)
         if not ids:
             return 0
-        repo.purge(session, ids)
+        blobs = repo.purge(session, ids)
         for client_id in ids:
             audit.append(session, vault.actor, ENTITY, client_id, "purge")
+    # The files go once the rows are gone for good; a failed commit keeps both.
+    for blob in blobs:
+        vault.attachments.delete(blob)
     return len(ids)

@@ -20,6 +20,7 @@ from coachdesk.domain.clients import (
 from coachdesk.store import search
 from coachdesk.store.crm import next_due, overdue_counts
 from coachdesk.store.tables import (
+    AttachmentTable,
     ClientEmailTable,
     ClientPhoneTable,
     ClientTable,
@@ -259,11 +260,24 @@ def count(session: Session, trashed: bool = False) -> int:
     return session.scalar(select(func.count()).select_from(ClientTable).where(deleted)) or 0
 
 
-def purge(session: Session, client_ids: list[int]) -> None:
-    """Delete rows for good (children go by ON DELETE CASCADE); unused tags are dropped."""
+def purge(session: Session, client_ids: list[int]) -> list[str]:
+    """Delete rows for good (children go by ON DELETE CASCADE); unused tags are dropped.
+
+    Returns the blob names of the clients' photos, whose rows go too: the caller deletes
+    the files after the commit.
+    """
     search.drop_clients(session, client_ids)
+    photos = list(
+        session.execute(
+            select(AttachmentTable.id, AttachmentTable.blob_name)
+            .join(ClientTable, ClientTable.photo_attachment_id == AttachmentTable.id)
+            .where(ClientTable.id.in_(client_ids))
+        )
+    )
     session.execute(delete(ClientTable).where(ClientTable.id.in_(client_ids)))
+    session.execute(delete(AttachmentTable).where(AttachmentTable.id.in_([i for i, _ in photos])))
     drop_unused_tags(session)
+    return [blob for _, blob in photos]
 
 
 def drop_unused_tags(session: Session) -> None:

@@ -42,6 +42,11 @@ def test_vcard_photos_become_encrypted_attachments(vault: Vault) -> None:
     for blob in vault.paths.attachments.iterdir():
         assert exported[0].photo not in blob.read_bytes()
 
+    clients.trash_clients(vault, [c.id for c in with_photo])
+    clients.empty_trash(vault)
+    assert list(vault.paths.attachments.iterdir()) == []
+    assert sql(vault, "SELECT count(*) FROM attachments") == [(0,)]
+
 
 def test_dry_run_changes_nothing(vault: Vault) -> None:
     before = snapshot(vault)
