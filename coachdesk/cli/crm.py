@@ -148,11 +148,7 @@ def cmd_export(vault: Vault, args: argparse.Namespace) -> int:
     else:
         rows = clients.list_clients(vault)
     rows.sort(key=lambda r: (r.name.casefold(), r.id))
-    data = transfer.export_clients(vault, [r.id for r in rows], args.format)
-    try:
-        args.out.write_bytes(data)
-    except OSError as exc:
-        raise KnownError(f"Cannot write {args.out}: {exc.strerror}.") from None
+    transfer.export_to_file(vault, [r.id for r in rows], args.format, args.out)
     print(f"Exported {len(rows)} client(s) to {args.out}.")
     return 0
 

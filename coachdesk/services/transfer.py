@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import select
@@ -417,3 +418,19 @@ def export_clients(vault: Vault, client_ids: Iterable[int], fmt: str) -> bytes:
         raise KnownError(f"Unknown export format “{fmt}”; use csv or vcf.")
     records = export_records(vault, client_ids)
     return write_csv(records) if fmt == "csv" else write_vcards(records)
+
+
+def export_to_file(vault: Vault, client_ids: list[int], fmt: str, path: Path) -> int:
+    """Export clients to `path`, written whole or not at all; how many were written."""
+    data = export_clients(vault, client_ids, fmt)
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise KnownError(
+            f"Could not save “{path.name}”: {exc.strerror or exc}. "
+            "Choose another folder, or make some space, and try again."
+        ) from exc
+    return len(client_ids)

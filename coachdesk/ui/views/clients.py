@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.clients import Client, ClientRow, normalise_tag
-from coachdesk.domain.errors import KnownError
 from coachdesk.domain.pipeline import Stage
 from coachdesk.domain.segments import ClientFilter, Segment
 from coachdesk.ui.compat import delete_soon
@@ -128,27 +127,11 @@ def move_clients(vault: Vault, client_ids: list[int], stage_id: int, reason: str
     return pipeline.move_clients(vault, client_ids, stage_id, reason)
 
 
-def export_clients(vault: Vault, client_ids: list[int], fmt: str) -> bytes:
-    """Db lane: the clients as a CSV ("csv") or vCard ("vcf") file's bytes."""
-    from coachdesk.services import transfer
-
-    return transfer.export_clients(vault, client_ids, fmt)
-
-
 def write_export(vault: Vault, client_ids: list[int], fmt: str, path: Path) -> int:
     """Db lane: export clients to `path`, written whole or not at all; how many were written."""
-    data = export_clients(vault, client_ids, fmt)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise KnownError(
-            f"Could not save “{path.name}”: {exc.strerror or exc}. "
-            "Choose another folder, or make some space, and try again."
-        ) from exc
-    return len(client_ids)
+    from coachdesk.services import transfer
+
+    return transfer.export_to_file(vault, client_ids, fmt, path)
 
 
 def export_format(path: str, name_filter: str) -> str:
