@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from coachdesk.domain.errors import CancelledError, KnownError
+from coachdesk.domain.errors import CancelledError, KnownError, ValidationError
 from coachdesk.ui.compat import delete_soon
 
 if TYPE_CHECKING:
@@ -48,6 +48,13 @@ class Failure:
         if isinstance(self.error, KnownError):
             return self.error.message
         return str(self.error)
+
+    @property
+    def inline_text(self) -> str:
+        """The message for inside a dialog: field problems joined, without field names."""
+        if isinstance(self.error, ValidationError):
+            return " ".join(self.error.errors.values())
+        return self.message
 
 
 class Job(QObject, Generic[T]):

@@ -52,7 +52,6 @@ from PySide6.QtWidgets import (
 from coachdesk.domain.clients import ClientStatus, ClientType, Objective, display_name
 from coachdesk.domain.errors import KnownError
 from coachdesk.ui.compat import delete_soon
-from coachdesk.ui.dialogs.stages import failure_text
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure, Job
 from coachdesk.ui.models.client_table import STATUS_LABELS
@@ -1045,7 +1044,7 @@ class ImportDialog(QDialog):
         if request != self._request:
             return
         if failure.known:
-            self._show_problem(failure_text(failure))
+            self._show_problem(failure.inline_text)
         else:
             self._show_problem(
                 "Something unexpected went wrong while reading the file; nothing was imported."
@@ -1143,7 +1142,7 @@ class ImportDialog(QDialog):
         if request != self._request:
             return
         self._refreshing = False
-        set_message(self.error, failure_text(failure) if failure.known else None)
+        set_message(self.error, failure.inline_text if failure.known else None)
         if not failure.known:
             show_failure(self, failure)
         self._update_ready()
@@ -1400,7 +1399,7 @@ class ImportDialog(QDialog):
     def _on_import_failed(self, failure: Failure) -> None:
         self.stack.setCurrentWidget(self.setup_page)
         if failure.known:
-            set_message(self.error, f"{failure_text(failure)} Nothing was imported.")
+            set_message(self.error, f"{failure.inline_text} Nothing was imported.")
         else:
             set_message(self.error, "The import stopped on an unexpected error; nothing changed.")
             show_failure(self, failure)
@@ -1456,7 +1455,7 @@ class ImportDialog(QDialog):
             show_failure(self, failure)
             return
         self.saved_note.setStyleSheet(f"color: {ERROR_COLOR};")
-        set_message(self.saved_note, failure_text(failure))
+        set_message(self.saved_note, failure.inline_text)
 
     @Slot()
     def _on_vault_closed(self) -> None:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.pipeline import MAX_STAGE_NAME, Stage
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
@@ -83,13 +82,6 @@ def delete_stage(vault: Vault, stage_id: int) -> None:
     from coachdesk.services import pipeline
 
     pipeline.delete_stage(vault, stage_id)
-
-
-def failure_text(failure: Failure) -> str:
-    """A known failure's message without field names."""
-    if isinstance(failure.error, ValidationError):
-        return " ".join(failure.error.errors.values())
-    return failure.message
 
 
 def kind_text(stage: Stage) -> str:
@@ -513,7 +505,7 @@ class StagesDialog(QDialog):
     @Slot(object)
     def _on_failed(self, failure: Failure) -> None:
         if failure.known:
-            set_message(self.error, failure_text(failure))
+            set_message(self.error, failure.inline_text)
         else:
             show_failure(self, failure)
 

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.clients import ClientRow, ClientStatus, ClientType, Objective
-from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.pipeline import Stage
 from coachdesk.domain.segments import ClientFilter, Segment
 from coachdesk.ui.compat import delete_soon
@@ -83,13 +82,6 @@ def delete_segment(vault: Vault, segment_id: int) -> None:
     from coachdesk.services import segments
 
     segments.delete_segment(vault, segment_id)
-
-
-def failure_text(failure: Failure) -> str:
-    """What to show inside a dialog for a failed operation (a bug's text is the error dialog's)."""
-    if isinstance(failure.error, ValidationError):
-        return " ".join(failure.error.errors.values())
-    return failure.message
 
 
 def elide(text: str, chars: int = LABEL_CHARS) -> str:
@@ -938,7 +930,7 @@ def run_in_prompt(
 
     def failed(failure: Failure) -> None:
         if failure.known:
-            prompt.show_error(failure_text(failure))
+            prompt.show_error(failure.inline_text)
         else:
             prompt.set_busy(False)
             show_failure(prompt, failure)
