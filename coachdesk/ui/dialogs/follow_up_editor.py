@@ -10,7 +10,7 @@ from PySide6.QtCore import QTime, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTimeEdit, QWidget
 
 from coachdesk.domain.crm import FollowUp, FollowUpDraft, Recurrence
-from coachdesk.ui.dialogs.note_editor import RecordEditor, date_edit, py_date, qdate
+from coachdesk.ui.dialogs.record_editor import RecordEditor, date_edit, py_date, qdate
 from coachdesk.ui.models.crm_lists import to_local, to_utc, utc_now
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import muted, set_message

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.crm import MAX_TITLE, Goal, GoalDraft, GoalStatus, MilestoneDraft
 from coachdesk.domain.errors import ValidationError
-from coachdesk.ui.dialogs.note_editor import RecordEditor, date_edit, py_date, qdate
+from coachdesk.ui.dialogs.record_editor import RecordEditor, date_edit, py_date, qdate
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import muted
 
