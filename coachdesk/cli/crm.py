@@ -263,7 +263,6 @@ def cmd_notes(vault: Vault, args: argparse.Namespace) -> int:
         else:
             print(f"Note #{note.id} added.")
         return 0
-    clients.get_client(vault, args.client)
     notes = crm.list_notes(vault, args.client)
     if args.json:
         output.json_out([output.plain(n) for n in notes])
@@ -284,7 +283,6 @@ def cmd_goals(vault: Vault, args: argparse.Namespace) -> int:
         else:
             print(f"Goal #{goal.id} set.")
         return 0
-    clients.get_client(vault, args.client)
     goals = crm.list_goals(vault, args.client)
     if args.json:
         output.json_out([output.plain(g) for g in goals])

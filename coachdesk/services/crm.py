@@ -35,6 +35,11 @@ def _live_client(session: Session, client_id: int) -> ClientTable:
     return row
 
 
+def _known_client(session: Session, client_id: int) -> None:
+    if session.get(ClientTable, client_id) is None:
+        raise NotFoundError(f"There is no client #{client_id}.")
+
+
 def _touch_contact(client: ClientTable, when: datetime) -> None:
     """Contact moves forward only: an old note typed up today is not today's contact."""
     if client.last_contact_at is None or when > client.last_contact_at:
@@ -47,6 +52,7 @@ def _touch_contact(client: ClientTable, when: datetime) -> None:
 def list_notes(vault: Vault, client_id: int) -> list[Note]:
     """A client's notes, newest first."""
     with vault.reading() as session:
+        _known_client(session, client_id)
         return crm.notes(session, client_id)
 
 
@@ -98,6 +104,7 @@ def delete_note(vault: Vault, note_id: int) -> None:
 def list_goals(vault: Vault, client_id: int) -> list[Goal]:
     """A client's goals, open ones first."""
     with vault.reading() as session:
+        _known_client(session, client_id)
         return crm.goals(session, client_id)
 
 
@@ -174,6 +181,7 @@ def delete_goal(vault: Vault, goal_id: int) -> None:
 def list_follow_ups(vault: Vault, client_id: int) -> list[FollowUp]:
     """A client's follow-ups, open ones first, soonest first."""
     with vault.reading() as session:
+        _known_client(session, client_id)
         return crm.follow_ups(session, client_id)
 
 
