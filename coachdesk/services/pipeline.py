@@ -18,7 +18,7 @@ from coachdesk.domain.pipeline import (
     funnel,
     is_stalled,
 )
-from coachdesk.store import audit, pipeline, search
+from coachdesk.store import audit, pipeline
 from coachdesk.store import clients as client_repo
 from coachdesk.store.vault import Vault
 
@@ -141,7 +141,6 @@ def move_clients(
                 fields.append("status")
             row.updated_at = now
             audit.append(session, vault.actor, "client", client_id, "move", fields)
-            search.index_client(session, client_id)
             moved.append(client_id)
     return moved
 
