@@ -29,27 +29,6 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
-class StageDefault:
-    """A stage created with every new vault."""
-
-    key: str
-    name: str
-    stall_days: int | None
-    is_lost: bool = False
-
-
-DEFAULT_STAGES = (
-    StageDefault("inquiry", "Inquiry", 3),
-    StageDefault("discovery", "Discovery call", 7),
-    StageDefault("proposal", "Proposal sent", 10),
-    StageDefault("active", "Active", 21),
-    StageDefault("completed", "Completed", 30),
-    StageDefault("alumni", "Alumni", None),
-    StageDefault("lost", "Lost", None, is_lost=True),
-)
-
-
-@dataclass(frozen=True, slots=True)
 class StageChange:
     """A client moved from one stage to another (from None when first placed)."""
 

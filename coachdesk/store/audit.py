@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachdesk.domain.audit import GENESIS_HASH, AuditEvent, chain_hash
@@ -95,8 +95,3 @@ def head(session: Session) -> tuple[int, str]:
     """The anchor (last seq, last hash); (0, genesis) for an empty trail."""
     row = session.get(AuditHeadTable, 1)
     return (row.seq, row.hash) if row else (0, GENESIS_HASH)
-
-
-def count(session: Session) -> int:
-    """How many events the trail holds."""
-    return session.scalar(select(func.count()).select_from(AuditEventTable)) or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from coachdesk.domain.clients import (
@@ -252,12 +252,6 @@ def list_rows(
             )
         )
     return rows
-
-
-def count(session: Session, trashed: bool = False) -> int:
-    """How many clients (or trashed clients) there are."""
-    deleted = ClientTable.deleted_at.is_not(None) if trashed else ClientTable.deleted_at.is_(None)
-    return session.scalar(select(func.count()).select_from(ClientTable).where(deleted)) or 0
 
 
 def purge(session: Session, client_ids: list[int]) -> list[str]:

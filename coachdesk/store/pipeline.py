@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coachdesk.domain.pipeline import DEFAULT_STAGES, Stage, StageChange
+from coachdesk.domain.pipeline import Stage, StageChange
 from coachdesk.store.tables import ClientTable, StageChangeTable, StageTable
 
 
@@ -35,30 +35,6 @@ def load_stage(session: Session, stage_id: int) -> StageTable | None:
 def stage_by_key(session: Session, key: str) -> StageTable | None:
     """A built-in stage by its key (inquiry, active, lost …), whatever it is called now."""
     return session.scalars(select(StageTable).where(StageTable.key == key)).first()
-
-
-def stage_by_name(session: Session, name: str) -> StageTable | None:
-    """A stage by name, ignoring case."""
-    return session.scalars(
-        select(StageTable).where(func.lower(StageTable.name) == name.strip().lower())
-    ).first()
-
-
-def ensure_defaults(session: Session) -> None:
-    """Create the default stages when a vault has none (the migration normally does)."""
-    if session.scalar(select(func.count()).select_from(StageTable)):
-        return
-    for position, default in enumerate(DEFAULT_STAGES):
-        session.add(
-            StageTable(
-                key=default.key,
-                name=default.name,
-                position=position,
-                stall_days=default.stall_days,
-                is_lost=default.is_lost,
-            )
-        )
-    session.flush()
 
 
 def add_stage(session: Session, name: str, stall_days: int | None) -> StageTable:
