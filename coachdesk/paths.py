@@ -39,6 +39,11 @@ def demo_vault_dir() -> Path:
     return data_dir() / "demo-vault"
 
 
+def handoff_dir() -> Path:
+    """Where e-mail drafts wait briefly for the mail client to open them (see services/handoff)."""
+    return data_dir() / "handoff"
+
+
 def config_dir() -> Path:
     """Machine-level settings (never client data)."""
     root = home()

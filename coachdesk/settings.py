@@ -29,6 +29,7 @@ class Setting:
     doc: str
     minimum: int | None = None
     maximum: int | None = None
+    choices: tuple[str, ...] = ()
 
     def parse(self, raw: Any) -> int | str | bool:
         """`raw` converted to this setting's type, or ValidationError."""
@@ -47,6 +48,8 @@ class Setting:
         except (TypeError, ValueError):
             wanted = {int: "a whole number", str: "text", bool: "yes or no"}[kind]
             raise ValidationError({self.key: f"Expected {wanted}, got {raw!r}."}) from None
+        if self.choices and value not in self.choices:
+            raise ValidationError({self.key: f"Choose one of: {', '.join(self.choices)}."})
         if isinstance(value, int) and not isinstance(value, bool):
             if self.minimum is not None and value < self.minimum:
                 raise ValidationError({self.key: f"Must be at least {self.minimum}."})
@@ -63,9 +66,16 @@ AUTO_LOCK_MINUTES = Setting(
     0,
     480,
 )
+PAPER_SIZE = Setting(
+    "paper_size",
+    "A4",
+    "vault",
+    "The paper size of generated documents.",
+    choices=("A4", "Letter"),
+)
 LAST_VAULT = Setting("last_vault", "", "machine", "The vault folder opened last time.")
 
-REGISTRY: dict[str, Setting] = {s.key: s for s in (AUTO_LOCK_MINUTES, LAST_VAULT)}
+REGISTRY: dict[str, Setting] = {s.key: s for s in (AUTO_LOCK_MINUTES, PAPER_SIZE, LAST_VAULT)}
 
 
 class MachineSettings:

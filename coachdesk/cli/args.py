@@ -16,11 +16,14 @@ from typing import NoReturn
 
 from coachdesk import __version__
 from coachdesk.cli.secrets import given_passphrase, secret_store
+from coachdesk.documents.types import DOC_TYPES, template_names
 from coachdesk.domain.clients import ClientStatus, ClientType, Objective
 from coachdesk.domain.errors import KnownError
 from coachdesk.paths import default_vault_dir
 from coachdesk.settings import LAST_VAULT, MachineSettings
 from coachdesk.store.keychain import SecretStore
+
+FORMATS = ("pdf", "docx")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     kc = sub.add_parser("keychain", help="remember or forget the key in the OS keychain")
     kc.add_argument("action", choices=["status", "remember", "forget"])
     _crm_commands(sub)
+    _doc_commands(sub)
     return parser
 
 
@@ -254,6 +258,74 @@ def _crm_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     ssave.add_argument(
         "--overdue", action="store_true", help="only clients with overdue follow-ups"
     )
+
+
+def _doc_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    doc = sub.add_parser("doc", help="documents: types, render, email, list, batch, templates")
+    dsub = doc.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    types = dsub.add_parser("types", help="the document types and their options")
+    types.add_argument("--json", action="store_true")
+    names = [kind.key for kind in DOC_TYPES]
+
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a document option (see `doc types`); repeatable",
+        )
+
+    render = dsub.add_parser("render", help="make a document for a client and save it as a file")
+    render.add_argument("type", choices=names)
+    render.add_argument("--client", type=int, required=True)
+    render.add_argument("--format", choices=FORMATS)
+    render.add_argument("--out", type=Path, required=True)
+    options(render)
+
+    email = dsub.add_parser("email", help="make a document and an .eml draft with it attached")
+    email.add_argument("type", choices=names)
+    email.add_argument("--client", type=int, required=True)
+    email.add_argument("--out", type=Path, required=True)
+    options(email)
+
+    listing = dsub.add_parser("list", help="a client's documents")
+    listing.add_argument("--client", type=int, required=True)
+    listing.add_argument("--json", action="store_true")
+
+    batch = dsub.add_parser("batch", help="one document per client of a segment or a list")
+    batch.add_argument("type", choices=names)
+    who = batch.add_mutually_exclusive_group(required=True)
+    who.add_argument("--segment", help="a saved segment's name")
+    who.add_argument(
+        "--clients", type=lambda text: [int(x) for x in text.split(",")], help="ids: 1,2,3"
+    )
+    batch.add_argument("--out-dir", type=Path, required=True)
+    batch.add_argument("--format", choices=FORMATS, default="pdf")
+    options(batch)
+
+    template = dsub.add_parser("template", help="show, save, diff or revert a template")
+    tsub = template.add_subparsers(
+        dest="template_action", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    keys = list(template_names())
+    for name, text in (
+        ("show", "print the template in use"),
+        ("history", "list its versions"),
+        ("builtin", "go back to the built-in template"),
+    ):
+        tsub.add_parser(name, help=text).add_argument("key", choices=keys)
+    tdiff = tsub.add_parser("diff", help="compare two versions")
+    tdiff.add_argument("key", choices=keys)
+    tdiff.add_argument("old", type=int)
+    tdiff.add_argument("new", type=int)
+    tsave = tsub.add_parser("save", help="check a template file and save it as a new version")
+    tsave.add_argument("key", choices=keys)
+    tsave.add_argument("file", type=Path)
+    tsave.add_argument("--note", default="")
+    trevert = tsub.add_parser("revert", help="make an earlier version current again")
+    trevert.add_argument("key", choices=keys)
+    trevert.add_argument("version", type=int)
 
 
 def _date(text: str) -> date:

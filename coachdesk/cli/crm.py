@@ -27,12 +27,6 @@ from coachdesk.store.vault import Vault
 Opener = Callable[[argparse.Namespace], Vault]
 
 
-def _local(when: datetime | None) -> str:
-    if when is None:
-        return ""
-    return when.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _stage_named(vault: Vault, name: str) -> Stage:
     stages = pipeline.list_stages(vault)
     for stage in stages:
@@ -196,7 +190,7 @@ def cmd_pipeline(vault: Vault, args: argparse.Namespace) -> int:
                 "client": c.client.name,
                 "stage": c.client.stage_name,
                 "days_in_stage": c.days_in_stage,
-                "last_contact": _local(c.client.last_contact_at),
+                "last_contact": output.local_time(c.client.last_contact_at),
             }
             for c in stalled
         ]
@@ -212,7 +206,7 @@ def cmd_pipeline(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def _follow_up_dict(f: Any) -> dict[str, Any]:
-    return {**output.plain(f), "due_local": _local(f.due_at)}
+    return {**output.plain(f), "due_local": output.local_time(f.due_at)}
 
 
 def cmd_followups(vault: Vault, args: argparse.Namespace) -> int:
@@ -229,7 +223,7 @@ def cmd_followups(vault: Vault, args: argparse.Namespace) -> int:
             for label, items in (("Overdue", due.overdue), ("Upcoming", due.upcoming)):
                 print(f"{label}:" if items else f"{label}: none")
                 for f in items:
-                    print(f"  #{f.id:<5} {_local(f.due_at)}  {f.client_name}: {f.title}")
+                    print(f"  #{f.id:<5} {output.local_time(f.due_at)}  {f.client_name}: {f.title}")
     elif args.action == "add":
         try:
             local = datetime.fromisoformat(args.due)
@@ -241,10 +235,12 @@ def cmd_followups(vault: Vault, args: argparse.Namespace) -> int:
         if args.json:
             output.json_out(_follow_up_dict(made))
         else:
-            print(f"Follow-up #{made.id} due {_local(made.due_at)}.")
+            print(f"Follow-up #{made.id} due {output.local_time(made.due_at)}.")
     else:
         following = crm.complete_follow_up(vault, args.id)
-        print(f"Done. Next one due {_local(following.due_at)}." if following else "Done.")
+        print(
+            f"Done. Next one due {output.local_time(following.due_at)}." if following else "Done."
+        )
     return 0
 
 

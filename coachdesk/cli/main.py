@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coachdesk.cli import crm as crm_commands
+from coachdesk.cli import documents as doc_commands
 from coachdesk.cli import output
 from coachdesk.cli.args import vault_dir
 from coachdesk.cli.secrets import (
@@ -292,6 +293,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "passphrase": cmd_passphrase,
     "keychain": cmd_keychain,
     **{name: _with_vault(handler) for name, handler in crm_commands.HANDLERS.items()},
+    "doc": lambda args: doc_commands.cmd_doc(lambda: _open(args), args),
 }
 
 

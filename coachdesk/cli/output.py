@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -92,3 +92,10 @@ def client_text(client: Client) -> None:
         print("  Notes")
         for line in client.notes.splitlines():
             print(f"    {line}")
+
+
+def local_time(when: datetime | None) -> str:
+    """A stored UTC time as the coach's local "YYYY-MM-DD HH:MM"."""
+    if when is None:
+        return ""
+    return when.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -17,7 +17,7 @@ from coachdesk.domain.clients import (
     Objective,
     display_name,
 )
-from coachdesk.store import search
+from coachdesk.store import documents, search
 from coachdesk.store.crm import next_due, overdue_counts
 from coachdesk.store.tables import (
     AttachmentTable,
@@ -257,21 +257,22 @@ def list_rows(
 def purge(session: Session, client_ids: list[int]) -> list[str]:
     """Delete rows for good (children go by ON DELETE CASCADE); unused tags are dropped.
 
-    Returns the blob names of the clients' photos, whose rows go too: the caller deletes
-    the files after the commit.
+    Returns the blob names of the clients' photos and documents, whose rows go too:
+    the caller deletes the files after the commit.
     """
     search.drop_clients(session, client_ids)
-    photos = list(
+    blobs = list(
         session.execute(
             select(AttachmentTable.id, AttachmentTable.blob_name)
             .join(ClientTable, ClientTable.photo_attachment_id == AttachmentTable.id)
             .where(ClientTable.id.in_(client_ids))
-        )
+        ).tuples()
     )
+    blobs += documents.client_blobs(session, client_ids)
     session.execute(delete(ClientTable).where(ClientTable.id.in_(client_ids)))
-    session.execute(delete(AttachmentTable).where(AttachmentTable.id.in_([i for i, _ in photos])))
+    session.execute(delete(AttachmentTable).where(AttachmentTable.id.in_([i for i, _ in blobs])))
     drop_unused_tags(session)
-    return [blob for _, blob in photos]
+    return [blob for _, blob in blobs]
 
 
 def drop_unused_tags(session: Session) -> None:

@@ -352,3 +352,39 @@ class SegmentTable(Base):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     filter: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class TemplateVersionTable(Base):
+    """One saved version of a document template; the highest number is in use."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (
+        UniqueConstraint("doc_type", "number"),
+        CheckConstraint("origin IN ('built-in', 'edited', 'reverted')", name="origin_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    builtin_sha: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class GeneratedDocumentTable(Base):
+    """A document made for a client: its structure, its PDF, and where it came from."""
+
+    __tablename__ = "generated_documents"
+    __table_args__ = (Index("ix_generated_documents_client", "client_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    doc_type: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
+    options: Mapped[str] = mapped_column(Text, default="{}")
+    structure: Mapped[str] = mapped_column(Text)
+    pdf_attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    created_at: Mapped[datetime]

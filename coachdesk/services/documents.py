@@ -1,0 +1,485 @@
+"""Documents: templates and their versions, making, exporting and e-mailing documents.
+
+Rendering runs in three steps, each owned by the documents package: the template
+is filled in (sandboxed, in a worker process), the markup is parsed into one
+`Document`, and the writers lay that out as PDF or DOCX.  A made document keeps
+its structure and its PDF (encrypted) in the vault, and the template version it
+came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachdesk.documents import eml, engine, model
+from coachdesk.documents.context import Record, build
+from coachdesk.documents.docx import write_docx
+from coachdesk.documents.pdf import write_pdf
+from coachdesk.documents.sandbox import BrokenTemplateError
+from coachdesk.documents.types import EMAIL_TEMPLATE, doc_type, template_file, template_names
+from coachdesk.domain.clients import display_name
+from coachdesk.domain.documents import DocumentInfo, TemplateOrigin, TemplateVersion, file_name
+from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
+from coachdesk.paths import resource_path
+from coachdesk.services import practice, vault_settings
+from coachdesk.settings import PAPER_SIZE
+from coachdesk.store import attachments, audit, crm
+from coachdesk.store import clients as client_store
+from coachdesk.store import documents as store
+from coachdesk.store.tables import (
+    AttachmentTable,
+    ClientTable,
+    GeneratedDocumentTable,
+    TemplateVersionTable,
+)
+from coachdesk.store.vault import Vault
+
+FORMATS = ("pdf", "docx")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _today() -> date:
+    return datetime.now().date()
+
+
+def _known_template(key: str) -> None:
+    if key not in template_names():
+        names = ", ".join(template_names())
+        raise NotFoundError(f"There is no template '{key}'. Choose one of: {names}.")
+
+
+def builtin_source(key: str) -> str:
+    """The template CoachDesk ships for `key`."""
+    _known_template(key)
+    return resource_path("resources", "templates", template_file(key)).read_text("utf-8")
+
+
+# Templates ------------------------------------------------------------------------------
+
+
+def template_in_use(vault: Vault, key: str) -> TemplateVersion:
+    """The version documents of this kind are made with now."""
+    builtin = builtin_source(key)
+    with vault.writing() as session:
+        return store.to_version(store.in_use(session, key, builtin, _now()))
+
+
+def template_history(vault: Vault, key: str) -> list[TemplateVersion]:
+    """Every saved version of a template, newest first."""
+    template_in_use(vault, key)
+    with vault.reading() as session:
+        return [store.to_version(row) for row in store.versions(session, key)]
+
+
+def check_template(vault: Vault, key: str, source: str) -> None:
+    """Refuse a template that would fail (BrokenTemplateError names the line)."""
+    _known_template(key)
+    engine.check_template(key, source, practice.get_profile(vault), _today())
+
+
+def _save_version(
+    vault: Vault, key: str, source: str, origin: TemplateOrigin, note: str
+) -> TemplateVersion:
+    current = template_in_use(vault, key)
+    if source == current.source and origin is not TemplateOrigin.BUILT_IN:
+        return current
+    with vault.writing() as session:
+        row = store.add_version(session, key, source, origin, _now(), note.strip()[:200])
+        audit.append(session, vault.actor, "template", key, str(origin), ["source"])
+        return store.to_version(row)
+
+
+def save_template(vault: Vault, key: str, source: str, note: str = "") -> TemplateVersion:
+    """Check and save a new version (nothing is saved when the text is unchanged).
+
+    Raises:
+        BrokenTemplateError: the template would fail; nothing is saved.
+    """
+    check_template(vault, key, source)
+    return _save_version(vault, key, source, TemplateOrigin.EDITED, note)
+
+
+def revert_template(vault: Vault, key: str, number: int) -> TemplateVersion:
+    """Make an earlier version current again, as a new version (history is kept)."""
+    old = next((v for v in template_history(vault, key) if v.number == number), None)
+    if old is None:
+        raise NotFoundError(f"The template has no version {number}.")
+    check_template(vault, key, old.source)
+    return _save_version(
+        vault, key, old.source, TemplateOrigin.REVERTED, f"Back to version {number}"
+    )
+
+
+def restore_builtin(vault: Vault, key: str) -> TemplateVersion:
+    """Go back to CoachDesk's own template (and follow its updates again)."""
+    return _save_version(
+        vault, key, builtin_source(key), TemplateOrigin.BUILT_IN, "Back to the built-in template"
+    )
+
+
+# Rendering --------------------------------------------------------------------------------
+
+
+def _letterhead(vault: Vault) -> model.Letterhead:
+    profile = practice.get_profile(vault)
+    return model.Letterhead(
+        practice_name=profile.business_name or profile.coach_name,
+        coach_name=profile.coach_name,
+        logo=practice.logo_bytes(vault),
+    )
+
+
+def _paper(vault: Vault) -> str:
+    return str(vault_settings.get(vault, PAPER_SIZE))
+
+
+def _record(session: Session, client_id: int) -> Record:
+    client = client_store.get(session, client_id)
+    if client is None or client.deleted_at is not None:
+        raise NotFoundError(f"There is no client #{client_id}.")
+    return Record(
+        client,
+        tuple(crm.goals(session, client_id)),
+        tuple(crm.notes(session, client_id)),
+        tuple(crm.follow_ups(session, client_id)),
+    )
+
+
+def _check_note_option(record: Record, options: Mapping[str, str]) -> None:
+    note_id = options.get("note", "")
+    if note_id and not any(n.id == int(note_id) for n in record.notes):
+        raise ValidationError({"note": f"Note #{note_id} is not one of this client's notes."})
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    document: model.Document
+    version: TemplateVersion
+    options: dict[str, str]
+
+
+def _make(
+    vault: Vault,
+    key: str,
+    record: Record | None,
+    given: Mapping[str, str],
+    source: str | None = None,
+) -> _Made:
+    kind = doc_type(key)
+    today = _today()
+    options = kind.resolve_options(given, today)
+    if record is not None:
+        _check_note_option(record, options)
+    version = template_in_use(vault, key)
+    profile = practice.get_profile(vault)
+    context = build(kind, profile, record, options, today)
+    subject = record.client.display_name if record else ""
+    document = engine.render_document(
+        version.source if source is None else source,
+        context,
+        author=profile.coach_name,
+        subject=subject,
+    )
+    return _Made(document, version, options)
+
+
+def preview_pdf(
+    vault: Vault,
+    key: str,
+    source: str,
+    client_id: int | None = None,
+    options: Mapping[str, str] | None = None,
+) -> bytes:
+    """A PDF of `source` filled in for a client (or the sample client), stored nowhere."""
+    _known_template(key)
+    if client_id is None:
+        record = engine.sample_record(_today())
+    else:
+        with vault.reading() as session:
+            record = _record(session, client_id)
+    if key == EMAIL_TEMPLATE:
+        raise ValidationError({"template": "The e-mail template has no PDF preview."})
+    made = _make(vault, key, record, options or {}, source=source)
+    return write_pdf(made.document, _letterhead(vault), _paper(vault))
+
+
+def _info(row: GeneratedDocumentTable, client_name: str, number: int, size: int) -> DocumentInfo:
+    return DocumentInfo(
+        id=row.id,
+        client_id=row.client_id,
+        client_name=client_name,
+        doc_type=row.doc_type,
+        type_name=doc_type(row.doc_type).name,
+        title=row.title,
+        template_version=number,
+        options=tuple(sorted(json.loads(row.options).items())),
+        created_at=row.created_at,
+        size=size,
+    )
+
+
+def _store(
+    vault: Vault, client_id: int, key: str, made: _Made, pdf: bytes, now: datetime
+) -> DocumentInfo:
+    blob = vault.attachments.put(pdf)
+    try:
+        with vault.writing() as session:
+            client = session.get(ClientTable, client_id)
+            if client is None or client.deleted_at is not None:
+                raise NotFoundError(f"There is no client #{client_id}.")
+            attachment = attachments.add_row(session, blob, pdf, "application/pdf", now)
+            row = GeneratedDocumentTable(
+                client_id=client_id,
+                doc_type=key,
+                title=made.document.title[:200],
+                template_version_id=made.version.id,
+                options=json.dumps(made.options, sort_keys=True),
+                structure=model.to_json(made.document),
+                pdf_attachment_id=attachment.id,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            audit.append(session, vault.actor, "document", row.id, "create", [key])
+            name = display_name(client.first_name, client.last_name, client.preferred_name)
+            return _info(row, name, made.version.number, len(pdf))
+    except BaseException:
+        vault.attachments.delete(blob)
+        raise
+
+
+def create_document(
+    vault: Vault, client_id: int, key: str, options: Mapping[str, str] | None = None
+) -> DocumentInfo:
+    """Make a document for a client from the template in use, and keep it in the vault.
+
+    Raises:
+        NotFoundError: no such client or document type.
+        ValidationError: an option is unknown or of the wrong kind.
+        BrokenTemplateError: the template fails for this client (with its line).
+    """
+    doc_type(key)
+    with vault.reading() as session:
+        record = _record(session, client_id)
+    made = _make(vault, key, record, options or {})
+    pdf = write_pdf(made.document, _letterhead(vault), _paper(vault))
+    return _store(vault, client_id, key, made, pdf, _now())
+
+
+def list_documents(vault: Vault, client_id: int) -> list[DocumentInfo]:
+    """A client's documents, newest first."""
+    with vault.reading() as session:
+        client = session.get(ClientTable, client_id)
+        if client is None:
+            raise NotFoundError(f"There is no client #{client_id}.")
+        name = display_name(client.first_name, client.last_name, client.preferred_name)
+        rows = store.documents_of(session, client_id)
+        versions = dict(
+            session.execute(
+                select(TemplateVersionTable.id, TemplateVersionTable.number).where(
+                    TemplateVersionTable.id.in_({r.template_version_id for r in rows})
+                )
+            ).tuples()
+        )
+        sizes = dict(
+            session.execute(
+                select(AttachmentTable.id, AttachmentTable.size).where(
+                    AttachmentTable.id.in_({r.pdf_attachment_id for r in rows})
+                )
+            ).tuples()
+        )
+        return [
+            _info(r, name, versions[r.template_version_id], sizes[r.pdf_attachment_id])
+            for r in rows
+        ]
+
+
+def _document_row(session: Session, document_id: int) -> GeneratedDocumentTable:
+    row = session.get(GeneratedDocumentTable, document_id)
+    if row is None:
+        raise NotFoundError(f"There is no document #{document_id}.")
+    return row
+
+
+def document_info(vault: Vault, document_id: int) -> DocumentInfo:
+    """One document's details."""
+    with vault.reading() as session:
+        row = _document_row(session, document_id)
+        client_id = row.client_id
+    return next(d for d in list_documents(vault, client_id) if d.id == document_id)
+
+
+def document_pdf(vault: Vault, document_id: int) -> bytes:
+    """The document's PDF, exactly as it was made."""
+    with vault.reading() as session:
+        row = _document_row(session, document_id)
+        blob = session.get(AttachmentTable, row.pdf_attachment_id)
+        blob_name = blob.blob_name if blob else ""
+    return vault.attachments.get(blob_name)
+
+
+def document_docx(vault: Vault, document_id: int) -> bytes:
+    """The document as DOCX, written from the same structure as its PDF."""
+    with vault.reading() as session:
+        structure = model.from_json(_document_row(session, document_id).structure)
+    return write_docx(structure, _letterhead(vault), _paper(vault))
+
+
+def regenerate(vault: Vault, document_id: int) -> DocumentInfo:
+    """Make the document again from today's record and template (the old one stays)."""
+    with vault.reading() as session:
+        row = _document_row(session, document_id)
+        client_id, key, options = row.client_id, row.doc_type, json.loads(row.options)
+    known = {option.key for option in doc_type(key).options}
+    given = {k: v for k, v in options.items() if k in known}
+    return create_document(vault, client_id, key, given)
+
+
+def delete_document(vault: Vault, document_id: int) -> None:
+    """Delete a document and its PDF."""
+    with vault.writing() as session:
+        row = _document_row(session, document_id)
+        blob = session.get(AttachmentTable, row.pdf_attachment_id)
+        session.delete(row)
+        blob_name = ""
+        if blob is not None:
+            blob_name = blob.blob_name
+            session.delete(blob)
+        audit.append(session, vault.actor, "document", document_id, "delete")
+    if blob_name:
+        vault.attachments.delete(blob_name)
+
+
+# Hand-off: files and e-mail -----------------------------------------------------------
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a file the coach asked for whole or not at all (never half-written)."""
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def export_document(vault: Vault, document_id: int, fmt: str, path: Path) -> Path:
+    """Save the document as PDF or DOCX where the coach chose.
+
+    Raises:
+        ValidationError: an unknown format.
+        OSError: the file could not be written (the caller says so).
+    """
+    if fmt not in FORMATS:
+        raise ValidationError({"format": "Choose pdf or docx."})
+    data = document_pdf(vault, document_id) if fmt == "pdf" else document_docx(vault, document_id)
+    write_file(path, data)
+    with vault.writing() as session:
+        audit.append(session, vault.actor, "document", document_id, "export", [fmt])
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class EmailDraft:
+    """An .eml draft ready for the mail client."""
+
+    file_name: str
+    data: bytes
+    to: str
+    subject: str
+
+
+def email_draft(vault: Vault, document_id: int) -> EmailDraft:
+    """An unsent e-mail to the client with the document's PDF attached."""
+    info = document_info(vault, document_id)
+    pdf = document_pdf(vault, document_id)
+    with vault.reading() as session:
+        record = _record(session, info.client_id)
+    kind = doc_type(info.doc_type)
+    version = template_in_use(vault, EMAIL_TEMPLATE)
+    context = build(kind, practice.get_profile(vault), record, dict(info.options), _today())
+    context["document"] = {"type": kind.key, "name": kind.name, "title": info.title}
+    text = engine.render_email(version.source, context)
+    client = record.client
+    address = client.emails[0] if client.emails else ""
+    data = eml.draft(
+        client.display_name, address, text.subject, text.body, file_name(info.title, "pdf"), pdf
+    )
+    with vault.writing() as session:
+        audit.append(session, vault.actor, "document", document_id, "email")
+    return EmailDraft(file_name(info.title, "eml"), data, address, text.subject)
+
+
+# Batches ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a batch made, and what it could not."""
+
+    made: tuple[DocumentInfo, ...]
+    failed: tuple[tuple[int, str], ...]  # (client id, why)
+    cancelled: bool
+    folder: Path | None
+
+
+def create_batch(
+    vault: Vault,
+    key: str,
+    client_ids: Iterable[int],
+    options: Mapping[str, str] | None = None,
+    folder: Path | None = None,
+    fmt: str = "pdf",
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> BatchResult:
+    """Make one document per client; optionally also save each into `folder`.
+
+    Each document is complete on its own, so cancelling keeps the ones already
+    made and says how many.  A client whose document fails is reported, and the
+    batch goes on.
+    """
+    ids = list(dict.fromkeys(client_ids))
+    doc_type(key)
+    if fmt not in FORMATS:
+        raise ValidationError({"format": "Choose pdf or docx."})
+    if folder is not None and not folder.is_dir():
+        raise ValidationError({"folder": f"The folder {folder} does not exist."})
+    made: list[DocumentInfo] = []
+    failed: list[tuple[int, str]] = []
+    stopped = False
+    for done, client_id in enumerate(ids):
+        if cancelled is not None and cancelled():
+            stopped = True
+            break
+        if progress is not None:
+            progress(done, len(ids))
+        try:
+            info = create_document(vault, client_id, key, options)
+        except BrokenTemplateError:
+            raise
+        except KnownError as exc:
+            failed.append((client_id, exc.message))
+            continue
+        made.append(info)
+        if folder is not None:
+            name = file_name(f"{info.title} ({info.id})", fmt)
+            export_document(vault, info.id, fmt, folder / name)
+    if progress is not None and not stopped:
+        progress(len(ids), len(ids))
+    return BatchResult(tuple(made), tuple(failed), stopped, folder)
