@@ -285,20 +285,22 @@ def list_documents(vault: Vault, client_id: int) -> list[DocumentInfo]:
             raise NotFoundError(f"There is no client #{client_id}.")
         name = display_name(client.first_name, client.last_name, client.preferred_name)
         rows = store.documents_of(session, client_id)
-        versions = dict(
-            session.execute(
+        versions = {
+            i: n
+            for i, n in session.execute(
                 select(TemplateVersionTable.id, TemplateVersionTable.number).where(
                     TemplateVersionTable.id.in_({r.template_version_id for r in rows})
                 )
-            ).tuples()
-        )
-        sizes = dict(
-            session.execute(
+            )
+        }
+        sizes = {
+            i: n
+            for i, n in session.execute(
                 select(AttachmentTable.id, AttachmentTable.size).where(
                     AttachmentTable.id.in_({r.pdf_attachment_id for r in rows})
                 )
-            ).tuples()
-        )
+            )
+        }
         return [
             _info(r, name, versions[r.template_version_id], sizes[r.pdf_attachment_id])
             for r in rows
@@ -352,6 +354,7 @@ def delete_document(vault: Vault, document_id: int) -> None:
         row = _document_row(session, document_id)
         blob = session.get(AttachmentTable, row.pdf_attachment_id)
         session.delete(row)
+        session.flush()  # the document row goes before the attachment it points at
         blob_name = ""
         if blob is not None:
             blob_name = blob.blob_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 from coachdesk.domain.errors import ValidationError
@@ -25,11 +26,29 @@ def get_profile(vault: Vault) -> PracticeProfile:
         )
 
 
+MAX_LOGO_PIXELS = 6000
+
+
 def _logo_type(data: bytes) -> str:
-    for magic, media_type in LOGO_TYPES.items():
-        if data.startswith(magic):
-            return media_type
-    raise ValidationError({"logo": "The logo must be a PNG or JPEG image."})
+    """The logo's media type, once it is known to decode: every document will print it."""
+    from PIL import Image, UnidentifiedImageError
+
+    media_type = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if media_type is None:
+        raise ValidationError({"logo": "The logo must be a PNG or JPEG image."})
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(
+            {"logo": "The logo file is damaged or not a complete image; export it again."}
+        ) from None
+    if max(width, height) > MAX_LOGO_PIXELS:
+        raise ValidationError(
+            {"logo": f"The logo is larger than {MAX_LOGO_PIXELS} pixels on a side; shrink it."}
+        )
+    return media_type
 
 
 def save_profile(

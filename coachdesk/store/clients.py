@@ -261,13 +261,10 @@ def purge(session: Session, client_ids: list[int]) -> list[str]:
     the caller deletes the files after the commit.
     """
     search.drop_clients(session, client_ids)
-    blobs = list(
-        session.execute(
-            select(AttachmentTable.id, AttachmentTable.blob_name)
-            .join(ClientTable, ClientTable.photo_attachment_id == AttachmentTable.id)
-            .where(ClientTable.id.in_(client_ids))
-        ).tuples()
+    photos = select(AttachmentTable.id, AttachmentTable.blob_name).join(
+        ClientTable, ClientTable.photo_attachment_id == AttachmentTable.id
     )
+    blobs = [(i, b) for i, b in session.execute(photos.where(ClientTable.id.in_(client_ids)))]
     blobs += documents.client_blobs(session, client_ids)
     session.execute(delete(ClientTable).where(ClientTable.id.in_(client_ids)))
     session.execute(delete(AttachmentTable).where(AttachmentTable.id.in_([i for i, _ in blobs])))

@@ -111,13 +111,11 @@ def documents_of(session: Session, client_id: int) -> list[GeneratedDocumentTabl
 
 def client_blobs(session: Session, client_ids: list[int]) -> list[tuple[int, str]]:
     """The attachment ids and blob names of the clients' documents' PDFs."""
-    return list(
-        session.execute(
-            select(AttachmentTable.id, AttachmentTable.blob_name)
-            .join(
-                GeneratedDocumentTable,
-                GeneratedDocumentTable.pdf_attachment_id == AttachmentTable.id,
-            )
-            .where(GeneratedDocumentTable.client_id.in_(client_ids))
-        ).tuples()
+    query = (
+        select(AttachmentTable.id, AttachmentTable.blob_name)
+        .join(
+            GeneratedDocumentTable, GeneratedDocumentTable.pdf_attachment_id == AttachmentTable.id
+        )
+        .where(GeneratedDocumentTable.client_id.in_(client_ids))
     )
+    return [(i, b) for i, b in session.execute(query)]

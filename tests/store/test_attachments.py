@@ -11,10 +11,10 @@ from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import practice
 from coachdesk.store.attachments import AttachmentStore
 from coachdesk.store.vault import Vault
-from tests.store.util import canary, flip_byte, leaks, sql
+from tests.store.util import canary, flip_byte, image_bytes, leaks, sql
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
-JPEG = b"\xff\xd8\xff\xe0" + bytes(range(64, 128))
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 PROFILE = PracticeProfile("Sam Rivera", "Rivera Career Coaching", "Europe/London", "gbp")
 
 
@@ -122,12 +122,13 @@ def test_tampered_logo_is_damage(vault: Vault) -> None:
     ("profile", "logo", "field"),
     [
         (PROFILE, b"GIF89a not a png", "logo"),
+        (PROFILE, PNG[:40], "logo"),
         (PROFILE, b"\x89PNG\r\n\x1a\n" + b"\x00" * (2 * 1024 * 1024), "logo"),
         (PracticeProfile("", "Biz", "Europe/London", "GBP"), PNG, "coach_name"),
         (PracticeProfile("Sam", "Biz", "Europe/Atlantis", "GBP"), PNG, "time_zone"),
         (PracticeProfile("Sam", "Biz", "Europe/London", "POUNDS"), PNG, "currency"),
     ],
-    ids=["gif", "too-large", "no-name", "bad-zone", "bad-currency"],
+    ids=["gif", "truncated-png", "too-large", "no-name", "bad-zone", "bad-currency"],
 )
 def test_invalid_profile_or_logo_stores_nothing(
     vault: Vault, profile: PracticeProfile, logo: bytes, field: str

@@ -18,9 +18,7 @@ from coachdesk.services import clients, practice, vault_settings, vaults
 from coachdesk.store.tables import TagTable
 from coachdesk.store.vault import DB_FILE, Vault
 from tests.conftest import PASSPHRASE
-from tests.store.util import canary, leaks, sample_draft
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from tests.store.util import canary, image_bytes, leaks, sample_draft
 
 
 @pytest.fixture
@@ -104,7 +102,7 @@ def write_canaries(vault: Vault) -> list[str]:
     practice.save_profile(
         vault,
         PracticeProfile(marks["coach"], marks["business"], "Europe/London", "GBP"),
-        logo=PNG_MAGIC + marks["logo"].encode() * 50,
+        logo=image_bytes("PNG", text=marks["logo"]),
     )
     vault_settings.put(vault, settings.AUTO_LOCK_MINUTES, 15)
     settings.MachineSettings().set(settings.LAST_VAULT, str(vault.paths.root))
@@ -112,7 +110,7 @@ def write_canaries(vault: Vault) -> list[str]:
     stored = clients.get_client(vault, created.id)
     assert stored.first_name == marks["first"]
     assert stored.tags == (marks["tag"].lower(),)
-    assert practice.logo_bytes(vault) == PNG_MAGIC + marks["logo"].encode() * 50
+    assert practice.logo_bytes(vault) == image_bytes("PNG", text=marks["logo"])
     return [*marks.values(), email, phone]
 
 

@@ -92,3 +92,22 @@ def sample_draft(index: int = 0, **overrides: object) -> ClientDraft:
     }
     values.update(overrides)
     return ClientDraft(**values)  # type: ignore[arg-type]
+
+
+def image_bytes(kind: str = "PNG", text: str = "", size: tuple[int, int] = (40, 20)) -> bytes:
+    """A real, decodable PNG or JPEG; `text` goes into a PNG text chunk (for canary scans)."""
+    import io
+
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (31, 78, 121))
+    if kind == "PNG":
+        info = PngInfo()
+        if text:
+            info.add_text("Comment", text)
+        image.save(buffer, "PNG", pnginfo=info)
+    else:
+        image.save(buffer, "JPEG")
+    return buffer.getvalue()
