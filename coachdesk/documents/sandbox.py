@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import pickle
 import queue
@@ -30,10 +31,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from types import ModuleType
 from typing import IO, Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, Undefined, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.nodes import EvalContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -80,12 +84,71 @@ def _check_size(value: object) -> object:
     return value
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox, with arithmetic that cannot build enormous values."""
+class _CodeGenerator(CodeGenerator):
+    """Jinja's compiler, with every `~` concatenation's result size-checked."""
 
-    intercepted_binops = frozenset(["*", "**", "+"])
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 - Jinja's name
+        self.write("environment.sized(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def _finalize(value: object) -> object:
+    """What `{{ … }}` prints: never a function, class or module (their reprs leak internals)."""
+    if isinstance(value, Undefined | Markup | str):
+        return value
+    if callable(value) or isinstance(value, type | ModuleType):
+        raise SecurityError(_NOT_A_VALUE)
+    return value
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, where nothing a template builds can grow beyond `MAX_STRING_CHARS`.
+
+    `*`, `**`, `+`, `%`, `~`, string padding methods, format widths and every
+    call's result are checked; a context dict's keys win over dict methods, so
+    `invoice.items` is the data, not `dict.items`.
+    """
+
+    code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset(["*", "**", "+", "%"])
+
+    @staticmethod
+    def sized(value: object) -> object:
+        """`value`, unless it is too large (called by the compiled `~`)."""
+        return _check_size(value)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str):
+            widths = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
+            if name in _WIDTH_METHODS and any(w > MAX_STRING_CHARS for w in widths):
+                raise _TooLargeError
+            if name in ("format", "format_map") and any(
+                int(n) > MAX_STRING_CHARS
+                for field in _FORMAT_FIELD.findall(owner)
+                for n in re.findall(r"\d+", field)
+            ):
+                raise _TooLargeError
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if (
+            operator == "%"
+            and isinstance(left, str)
+            and any(int(width) > MAX_STRING_CHARS for width in re.findall(r"%[-#0 +]*(\d+)", left))
+        ):
+            raise _TooLargeError
         if operator == "**" and isinstance(right, int) and abs(right) > 64:
             raise _TooLargeError
         if operator == "*":
@@ -147,6 +210,43 @@ FILTERS: dict[str, Callable[..., object]] = {
 }
 
 
+# Built-in filters that take a width or turn any value into text.
+GUARDED_FILTERS = (
+    "center",
+    "indent",
+    "string",
+    "format",
+    "join",
+    "replace",
+    "truncate",
+    "wordwrap",
+    "money",
+    "lines",
+)
+_NOT_A_VALUE = "it prints a function or a type, not a value; is a field name misspelt?"
+
+
+def _guarded(fn: Callable[..., object]) -> Callable[..., object]:
+    """A filter that refuses huge widths and will not turn code into text."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> object:
+        values = [a for a in args if not isinstance(a, Environment | EvalContext)]
+        if any(
+            isinstance(a, int) and a > MAX_STRING_CHARS for a in (*values[1:], *kwargs.values())
+        ):
+            raise _TooLargeError
+        if (
+            values
+            and not isinstance(values[0], Undefined | str)
+            and (callable(values[0]) or isinstance(values[0], type | ModuleType))
+        ):
+            raise SecurityError(_NOT_A_VALUE)
+        return _check_size(fn(*args, **kwargs))
+
+    return run
+
+
 def environment(autoescape: bool = True) -> _Environment:
     """A fresh sandboxed environment with CoachDesk's filters."""
     env = _Environment(
@@ -155,8 +255,11 @@ def environment(autoescape: bool = True) -> _Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.loopcontrols"],
+        finalize=_finalize,
     )
     env.filters.update(FILTERS)
+    for name in GUARDED_FILTERS:
+        env.filters[name] = _guarded(env.filters[name])
     return env
 
 
@@ -181,13 +284,14 @@ def check_syntax(source: str, known_names: frozenset[str], autoescape: bool = Tr
             f"The template is longer than {MAX_SOURCE_CHARS:,} characters; split it up."
         )
     env = environment(autoescape)
-    try:
-        ast = env.parse(source)
-    except TemplateSyntaxError as exc:
-        raise BrokenTemplateError(_syntax_message(exc), exc.lineno) from None
     from jinja2 import meta
 
-    unknown = sorted(meta.find_undeclared_variables(ast) - known_names - set(env.globals))
+    try:
+        ast = env.parse(source)
+        undeclared = meta.find_undeclared_variables(ast)
+    except TemplateSyntaxError as exc:
+        raise BrokenTemplateError(_syntax_message(exc), exc.lineno) from None
+    unknown = sorted(undeclared - known_names - set(env.globals))
     if unknown:
         name = unknown[0]
         raise BrokenTemplateError(
@@ -262,8 +366,9 @@ def _render_here(request: _Request) -> tuple[str, str, int | None]:
         return "error", _runaway_memory(), None
     except RecursionError as exc:
         return "error", "The template calls itself without end.", _template_line(exc)
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        return "error", f"The template could not be filled in: {exc}.", _template_line(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever a template raises is the template's fault
+        text = str(exc).rstrip(".") or type(exc).__name__
+        return "error", f"The template could not be filled in: {text}.", _template_line(exc)
 
 
 def _runaway_output() -> str:

@@ -37,7 +37,6 @@ from typing import Any
 
 import jinja2
 import pytest
-from jinja2.exceptions import TemplateAssertionError
 
 from coachdesk.documents import sandbox
 from coachdesk.documents.sandbox import (
@@ -490,29 +489,22 @@ CORPUS = [
     *_PROCESS,
 ]
 
-# Printing a function, a class or a method shows its repr (name, module, memory address).
-# Not an escape, but not something a client document should ever contain; see the report.
-_PRINTS_REPR = pytest.mark.xfail(
-    strict=True,
-    reason="the sandbox prints the repr of callables and classes (no finalize guard)",
-)
+# Printing a function, a class or a method would show its repr (name, module, memory
+# address): not an escape, but nothing a client document should ever contain.
 REPR_PROBES = [
-    pytest.param(Payload("print-lipsum", "{{ lipsum }}"), id="print-lipsum", marks=_PRINTS_REPR),
-    pytest.param(Payload("print-cycler", "{{ cycler }}"), id="print-cycler", marks=_PRINTS_REPR),
+    pytest.param(Payload("print-lipsum", "{{ lipsum }}"), id="print-lipsum"),
+    pytest.param(Payload("print-cycler", "{{ cycler }}"), id="print-cycler"),
     pytest.param(
         Payload("print-range-via-string", "{{ range|string }}"),
         id="print-range-via-string",
-        marks=_PRINTS_REPR,
     ),
     pytest.param(
         Payload("money-filter-stringifies-a-method", '{{ "{0}".format|money }}'),
         id="money-filter-stringifies-a-method",
-        marks=_PRINTS_REPR,
     ),
     pytest.param(
         Payload("dict-key-shadowed-by-method", "{{ invoice.items }}"),
         id="dict-key-shadowed-by-method",
-        marks=_PRINTS_REPR,
     ),
 ]
 
@@ -699,23 +691,16 @@ def test_a_range_too_large_is_refused(runner: TemplateRunner) -> None:
     assert_still_works(runner)
 
 
-_NO_SIZE_CAP = pytest.mark.xfail(
-    strict=True,
-    reason="only * ** + are size-checked; other routes rely on RLIMIT_AS (Linux only)",
-)
-
-
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param('{{ "x".ljust(10**8)|length }}', id="str-ljust", marks=_NO_SIZE_CAP),
-        pytest.param('{{ "x"|center(10**8)|length }}', id="center-filter", marks=_NO_SIZE_CAP),
-        pytest.param('{{ ("%100000000s" % "x")|length }}', id="percent-width", marks=_NO_SIZE_CAP),
+        pytest.param('{{ "x".ljust(10**8)|length }}', id="str-ljust"),
+        pytest.param('{{ "x"|center(10**8)|length }}', id="center-filter"),
+        pytest.param('{{ ("%100000000s" % "x")|length }}', id="percent-width"),
         pytest.param(
             '{% set ns = namespace(s="ab") %}{% for i in range(26) %}'
             "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
             id="tilde-doubling",
-            marks=_NO_SIZE_CAP,
         ),
         pytest.param('{{ ("x" * 150000 + "y" * 150000)|length }}', id="plus-is-capped"),
     ],
@@ -774,11 +759,6 @@ def test_unknown_filter_at_render_names_its_line(runner: TemplateRunner) -> None
     assert "longdate" in caught.value.detail
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TemplateAssertionError,
-    reason="check_syntax runs find_undeclared_variables outside its try: a raw Jinja error escapes",
-)
 def test_unknown_filter_is_caught_by_check_syntax() -> None:
     with pytest.raises(BrokenTemplateError) as caught:
         check_syntax("Dear {{ client.first_name }},\n\n{{ today|longdate }}\n", KNOWN)
@@ -839,22 +819,13 @@ def test_a_template_too_long_is_refused(runner: TemplateRunner) -> None:
         runner.render(source, {})
 
 
-_WORKER_DIES = pytest.mark.xfail(
-    strict=True,
-    reason="_render_here lets AttributeError/RuntimeError/AssertionError through: the worker "
-    "dies and the coach is told the template used too much memory",
-)
-
-
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param("Tags:\n{{ tags|dictsort }}", id="dictsort-on-a-list", marks=_WORKER_DIES),
-        pytest.param("Tags:\n{{ tags|xmlattr }}", id="xmlattr-on-a-list", marks=_WORKER_DIES),
-        pytest.param("Tags:\n{{ cycler().next() }}", id="empty-cycler", marks=_WORKER_DIES),
-        pytest.param(
-            "Tags:\n{{ client.notes|truncate(-5) }}", id="negative-truncate", marks=_WORKER_DIES
-        ),
+        pytest.param("Tags:\n{{ tags|dictsort }}", id="dictsort-on-a-list"),
+        pytest.param("Tags:\n{{ tags|xmlattr }}", id="xmlattr-on-a-list"),
+        pytest.param("Tags:\n{{ cycler().next() }}", id="empty-cycler"),
+        pytest.param("Tags:\n{{ client.notes|truncate(-5) }}", id="negative-truncate"),
         pytest.param("Tags:\n{{ tags|slice(0)|list }}", id="slice-into-zero"),
         pytest.param("Tags:\n{{ client.notes|wordwrap(0) }}", id="wordwrap-zero"),
     ],
