@@ -28,6 +28,7 @@ from coachdesk.documents.types import EMAIL_TEMPLATE, doc_type, template_file, t
 from coachdesk.domain.clients import display_name
 from coachdesk.domain.documents import DocumentInfo, TemplateOrigin, TemplateVersion, file_name
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
+from coachdesk.domain.practice import PracticeProfile
 from coachdesk.paths import resource_path
 from coachdesk.services import practice, vault_settings
 from coachdesk.settings import PAPER_SIZE
@@ -71,6 +72,10 @@ def builtin_source(key: str) -> str:
 def template_in_use(vault: Vault, key: str) -> TemplateVersion:
     """The version documents of this kind are made with now."""
     builtin = builtin_source(key)
+    with vault.reading() as session:
+        row = store.latest(session, key)
+        if row is not None and not store.needs_builtin(row, builtin):
+            return store.to_version(row)
     with vault.writing() as session:
         return store.to_version(store.in_use(session, key, builtin, _now()))
 
@@ -169,29 +174,48 @@ class _Made:
     options: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    """What every document of one kind shares: read once per batch, not per client."""
+
+    key: str
+    version: TemplateVersion
+    profile: PracticeProfile
+    letterhead: model.Letterhead
+    paper: str
+
+    @classmethod
+    def load(cls, vault: Vault, key: str) -> _Setup:
+        doc_type(key)
+        return cls(
+            key,
+            template_in_use(vault, key),
+            practice.get_profile(vault),
+            _letterhead(vault),
+            _paper(vault),
+        )
+
+
 def _make(
-    vault: Vault,
-    key: str,
+    setup: _Setup,
     record: Record | None,
     given: Mapping[str, str],
     source: str | None = None,
 ) -> _Made:
-    kind = doc_type(key)
+    kind = doc_type(setup.key)
     today = _today()
     options = kind.resolve_options(given, today)
     if record is not None:
         _check_note_option(record, options)
-    version = template_in_use(vault, key)
-    profile = practice.get_profile(vault)
-    context = build(kind, profile, record, options, today)
+    context = build(kind, setup.profile, record, options, today)
     subject = record.client.display_name if record else ""
     document = engine.render_document(
-        version.source if source is None else source,
+        setup.version.source if source is None else source,
         context,
-        author=profile.coach_name,
+        author=setup.profile.coach_name,
         subject=subject,
     )
-    return _Made(document, version, options)
+    return _Made(document, setup.version, options)
 
 
 def preview_pdf(
@@ -203,15 +227,16 @@ def preview_pdf(
 ) -> bytes:
     """A PDF of `source` filled in for a client (or the sample client), stored nowhere."""
     _known_template(key)
+    if key == EMAIL_TEMPLATE:
+        raise ValidationError({"template": "The e-mail template has no PDF preview."})
     if client_id is None:
         record = engine.sample_record(_today())
     else:
         with vault.reading() as session:
             record = _record(session, client_id)
-    if key == EMAIL_TEMPLATE:
-        raise ValidationError({"template": "The e-mail template has no PDF preview."})
-    made = _make(vault, key, record, options or {}, source=source)
-    return write_pdf(made.document, _letterhead(vault), _paper(vault))
+    setup = _Setup.load(vault, key)
+    made = _make(setup, record, options or {}, source=source)
+    return write_pdf(made.document, setup.letterhead, setup.paper)
 
 
 def _info(row: GeneratedDocumentTable, client_name: str, number: int, size: int) -> DocumentInfo:
@@ -269,12 +294,17 @@ def create_document(
         ValidationError: an option is unknown or of the wrong kind.
         BrokenTemplateError: the template fails for this client (with its line).
     """
-    doc_type(key)
+    return _create(vault, _Setup.load(vault, key), client_id, options or {})
+
+
+def _create(
+    vault: Vault, setup: _Setup, client_id: int, options: Mapping[str, str]
+) -> DocumentInfo:
     with vault.reading() as session:
         record = _record(session, client_id)
-    made = _make(vault, key, record, options or {})
-    pdf = write_pdf(made.document, _letterhead(vault), _paper(vault))
-    return _store(vault, client_id, key, made, pdf, _now())
+    made = _make(setup, record, options)
+    pdf = write_pdf(made.document, setup.letterhead, setup.paper)
+    return _store(vault, client_id, setup.key, made, pdf, _now())
 
 
 def list_documents(vault: Vault, client_id: int) -> list[DocumentInfo]:
@@ -458,7 +488,7 @@ def create_batch(
     batch goes on.
     """
     ids = list(dict.fromkeys(client_ids))
-    doc_type(key)
+    setup = _Setup.load(vault, key)
     if fmt not in FORMATS:
         raise ValidationError({"format": "Choose pdf or docx."})
     if folder is not None and not folder.is_dir():
@@ -473,7 +503,7 @@ def create_batch(
         if progress is not None:
             progress(done, len(ids))
         try:
-            info = create_document(vault, client_id, key, options)
+            info = _create(vault, setup, client_id, options or {})
         except BrokenTemplateError:
             raise
         except KnownError as exc:

@@ -82,6 +82,11 @@ def add_version(
     return row
 
 
+def needs_builtin(row: TemplateVersionTable, builtin: str) -> bool:
+    """Whether a never-edited template is behind the built-in text CoachDesk ships now."""
+    return row.origin == TemplateOrigin.BUILT_IN and row.builtin_sha != source_sha(builtin)
+
+
 def in_use(session: Session, key: str, builtin: str, now: datetime) -> TemplateVersionTable:
     """The version to render with, recording the built-in one first when needed.
 
@@ -90,9 +95,7 @@ def in_use(session: Session, key: str, builtin: str, now: datetime) -> TemplateV
     earlier still point at the text they were made from.
     """
     row = latest(session, key)
-    if row is None or (
-        row.origin == TemplateOrigin.BUILT_IN and row.builtin_sha != source_sha(builtin)
-    ):
+    if row is None or needs_builtin(row, builtin):
         note = "" if row is None else "Updated with CoachDesk"
         row = add_version(session, key, builtin, TemplateOrigin.BUILT_IN, now, note)
     return row
