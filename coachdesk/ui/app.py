@@ -48,6 +48,7 @@ BENCH_ENV = "COACHDESK_BENCH_STARTUP"
 T0_ENV = "COACHDESK_T0"
 
 log = logging.getLogger(__name__)
+HANDOFF_SWEEP_MS = 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,16 @@ def unlock_with(root: Path, passphrase: str, job: Job[Any]) -> Opened:
     return _prepare(vaults.unlock(root, passphrase, ACTOR, None), UnlockMode.PASSPHRASE, job)
 
 
+def sweep_handoff(expired_only: bool = False) -> int:
+    """Lane job: delete e-mail drafts handed to the mail client (see services/handoff).
+
+    `expired_only` keeps the drafts the mail client may not have read yet.
+    """
+    from coachdesk.services import handoff
+
+    return handoff.sweep(handoff.KEEP_FOR if expired_only else None)
+
+
 def create_at(
     root: Path,
     passphrase: str,
@@ -221,6 +232,10 @@ class AppController(QObject):
         self._ready = False
         self._clients_loaded = False
         self._bench_reported = False
+        # Drafts handed to the mail client are deleted once it has had time to read them.
+        self.handoff_timer = QTimer(self)
+        self.handoff_timer.setInterval(HANDOFF_SWEEP_MS)
+        self.handoff_timer.timeout.connect(self._on_handoff_sweep)
 
     @property
     def root(self) -> Path:
@@ -233,6 +248,8 @@ class AppController(QObject):
         """Show the main window, opening; once it is painted, open the vault on the db lane."""
         window = self._ensure_main_window()
         window.show_status(*OPENING)
+        self.lane.run(lambda _job: sweep_handoff(), context="deleting old e-mail drafts")
+        self.handoff_timer.start()
         window.show()
         window.raise_()
         window.activateWindow()
@@ -464,10 +481,15 @@ class AppController(QObject):
             if isinstance(widget, QDialog) and widget.isVisible():
                 widget.done(QDialog.DialogCode.Rejected)
         self._ready = False
+        self.lane.run(lambda _job: sweep_handoff(), context="deleting e-mail drafts")
         self._show_unlock_dialog(locked=True)
         if window is not None:
             window.save_geometry()
             window.hide()
+
+    @Slot()
+    def _on_handoff_sweep(self) -> None:
+        self.lane.run(lambda _job: sweep_handoff(True), context="deleting old e-mail drafts")
 
     @Slot()
     def _on_idle(self) -> None:
@@ -486,8 +508,13 @@ class AppController(QObject):
         if self._opening is not None:
             self._opening.cancel()
         self.idle.dispose()
+        self.handoff_timer.stop()
         self.ops.close()
         self.lane.shutdown(wait=True)
+        try:
+            sweep_handoff()
+        except OSError:
+            log.warning("could not delete every e-mail draft handed to the mail client")
 
     # Failures and the benchmark hook ---------------------------------------------
 

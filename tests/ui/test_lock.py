@@ -116,3 +116,18 @@ def test_auto_lock_minutes_are_a_setting(
     window.settings.auto_lock.setValue(0)
     qtbot.waitUntil(lambda: app.idle.timeout_ms == 0, timeout=WAIT_MS)
     assert not app.idle.armed
+
+
+def test_locking_deletes_email_drafts_handed_to_the_mail_client(
+    qtbot: QtBot, app: AppController, window: MainWindow
+) -> None:
+    from coachdesk.paths import handoff_dir
+    from coachdesk.services import handoff
+
+    draft = handoff.write("Progress report.eml", b"To: someone\r\n\r\nprivate")
+    assert draft.exists()
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert_locked(app, window)
+    qtbot.waitUntil(lambda: not draft.exists(), timeout=WAIT_MS)
+    assert list(handoff_dir().rglob("*")) == []
