@@ -25,7 +25,9 @@ from coachdesk.domain.crm import (
 )
 from coachdesk.domain.errors import CancelledError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.services import practice, vaults
+from coachdesk.services import clients as client_services
+from coachdesk.services import crm as crm_services
+from coachdesk.services import documents, practice, vaults
 from coachdesk.store import audit, crm, pipeline
 from coachdesk.store import clients as repo
 from coachdesk.store.keys import KdfParams
@@ -466,4 +468,19 @@ def create_demo_vault(
         vault, PracticeProfile("Sam Rivera", "Rivera Career Coaching", "Europe/London", "GBP")
     )
     fill(vault, clients, progress=progress)
+    add_documents(vault)
     return vault
+
+
+def add_documents(vault: Vault, count: int = 3) -> int:
+    """A progress report and a coaching plan for the first few active clients with goals."""
+    made = 0
+    for row in client_services.list_clients(vault):
+        if made >= count:
+            break
+        if row.status is not ClientStatus.ACTIVE or not crm_services.list_goals(vault, row.id):
+            continue
+        documents.create_document(vault, row.id, "coaching_plan")
+        documents.create_document(vault, row.id, "progress_report")
+        made += 1
+    return made

@@ -226,6 +226,15 @@ def test_demo_vault_is_separate_and_filled(monkeypatch, capsys, isolated_home) -
     assert len(rows) == 25
     assert len({r["email"] for r in rows}) == 25
     assert not (isolated_home / "vault").exists()
+    made = [
+        json.loads(
+            run(
+                capsys, "--vault", info["vault"], "doc", "list", "--client", str(r["id"]), "--json"
+            )[1]
+        )
+        for r in rows
+    ]
+    assert sum(len(m) for m in made) == 6
 
 
 def test_bug_is_logged_not_shown(unlocked, monkeypatch, capsys, isolated_home) -> None:
