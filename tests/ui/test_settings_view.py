@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pypdf
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from coachdesk.domain.clients import ClientDraft
 from coachdesk.domain.errors import WrongPassphraseError
-from coachdesk.services import practice, vaults
+from coachdesk.services import clients, documents, practice, vault_settings, vaults
+from coachdesk.settings import PAPER_SIZE
 from coachdesk.store.keychain import MemoryStore
 from coachdesk.ui.app import AppController
 from coachdesk.ui.main_window import MainWindow
@@ -115,3 +119,26 @@ def test_remember_and_forget_on_this_computer(
 
     view.remember.click()
     qtbot.waitUntil(lambda: keychain.secrets == {}, timeout=WAIT_MS)
+
+
+def test_paper_size_for_documents_is_stored_and_used(
+    qtbot: QtBot, app: AppController, window: MainWindow, existing_vault: Path
+) -> None:
+    view = settings(qtbot, window)
+    qtbot.waitUntil(view.paper_size.isEnabled, timeout=WAIT_MS)
+    assert view.paper_size.currentText() == "A4 (most of the world)"
+    view.paper_size.setFocus()
+    with qtbot.waitSignal(app.ops.changed, check_params_cb=lambda kind: kind == "setting"):
+        qtbot.keyClick(view.paper_size, Qt.Key.Key_Down)
+    assert view.paper_size.currentText() == "Letter (US and Canada)"
+
+    app.shutdown()
+    vault = vaults.unlock(existing_vault, PASSPHRASE, "coach@test")
+    try:
+        assert vault_settings.get(vault, PAPER_SIZE) == "Letter"
+        client = clients.create_client(vault, ClientDraft(first_name="Ada", last_name="Lovelace"))
+        info = documents.create_document(vault, client.id, "progress_report")
+        page = pypdf.PdfReader(io.BytesIO(documents.document_pdf(vault, info.id))).pages[0]
+        assert round(float(page.mediabox.width)) == 612
+    finally:
+        vault.close()

@@ -1,4 +1,4 @@
-"""Settings: the practice profile, the passphrase, the keychain and auto-lock."""
+"""Settings: the practice profile, the passphrase, the keychain, auto-lock and paper size."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.errors import ValidationError, WrongPassphraseError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.settings import AUTO_LOCK_MINUTES
+from coachdesk.settings import AUTO_LOCK_MINUTES, PAPER_SIZE
 from coachdesk.ui.dialogs.profile import ProfileForm
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
 
 AUTO_LOCK_SAVE_DELAY_MS = 600
+PAPER_LABELS = {"A4": "A4 (most of the world)", "Letter": "Letter (US and Canada)"}
 
 
 # Run on the db lane, where the services (and the database stack) are imported.
@@ -79,13 +81,25 @@ def _put_auto_lock(vault: Vault, minutes: int) -> int:
     return int(vault_settings.put(vault, AUTO_LOCK_MINUTES, minutes))
 
 
+def _get_paper_size(vault: Vault) -> str:
+    from coachdesk.services import vault_settings
+
+    return str(vault_settings.get(vault, PAPER_SIZE))
+
+
+def _put_paper_size(vault: Vault, paper: str) -> str:
+    from coachdesk.services import vault_settings
+
+    return str(vault_settings.put(vault, PAPER_SIZE, paper))
+
+
 def _status(label: QLabel, text: str | None, ok: bool = True) -> None:
     label.setStyleSheet(f"color: {OK_COLOR if ok else ERROR_COLOR};")
     set_message(label, text)
 
 
 class SettingsView(QWidget):
-    """Practice profile, passphrase change, keychain and auto-lock, each saved on the db lane.
+    """Practice profile, passphrase, keychain, auto-lock and paper size, saved on the db lane.
 
     Args:
         ops: the vault operations.
@@ -158,6 +172,14 @@ class SettingsView(QWidget):
         self._auto_lock_timer.timeout.connect(self._on_auto_lock_timer)
         self.auto_lock.valueChanged.connect(self._on_auto_lock_edited)
 
+        # Documents
+        self.paper_size = QComboBox()
+        for paper in PAPER_SIZE.choices:
+            self.paper_size.addItem(PAPER_LABELS.get(paper, paper), paper)
+        self.paper_size.setAccessibleName("Paper size for documents")
+        self.paper_size.setEnabled(False)  # until the stored size is read
+        self.paper_size.currentIndexChanged.connect(self._on_paper_size_changed)
+
         # Vault
         self.vault_path = muted()
         self.vault_path.setObjectName("vaultPath")
@@ -205,6 +227,16 @@ class SettingsView(QWidget):
         lock_row.addStretch(1)
         layout.addSpacing(6)
         layout.addLayout(lock_row)
+        layout.addSpacing(8)
+        layout.addWidget(separator())
+
+        layout.addWidget(heading("Documents", 2))
+        paper_row = QHBoxLayout()
+        paper_row.addWidget(QLabel("Paper size for documents:"))
+        paper_row.addWidget(self.paper_size)
+        paper_row.addStretch(1)
+        layout.addLayout(paper_row)
+        layout.addWidget(muted("Used for the documents you make from now on."))
         layout.addSpacing(8)
         layout.addWidget(separator())
 
@@ -259,6 +291,12 @@ class SettingsView(QWidget):
             owner=self,
             context="loading the settings",
         )
+        self._ops.run(
+            _get_paper_size,
+            on_done=self._on_paper_size_loaded,
+            owner=self,
+            context="loading the paper size",
+        )
         self.vault_path.setText(str(self._ops.root or ""))
         keychain = self._ops.mode == UnlockMode.KEYCHAIN
         self.unlock_mode.setText("the keychain of this computer" if keychain else "the passphrase")
@@ -270,6 +308,8 @@ class SettingsView(QWidget):
         self._loading = True
         self.auto_lock.setValue(int(AUTO_LOCK_MINUTES.default))
         self.remember.setChecked(False)
+        self._show_paper_size(str(PAPER_SIZE.default))
+        self.paper_size.setEnabled(False)
         self._loading = False
         self.profile.clear()
         self.old_passphrase.clear()
@@ -411,6 +451,27 @@ class SettingsView(QWidget):
             changes="setting",
             owner=self,
             context="saving the auto-lock setting",
+        )
+
+    def _on_paper_size_loaded(self, paper: str) -> None:
+        self._show_paper_size(paper)
+        self.paper_size.setEnabled(True)
+
+    def _show_paper_size(self, paper: str) -> None:
+        loading, self._loading = self._loading, True
+        self.paper_size.setCurrentIndex(max(self.paper_size.findData(paper), 0))
+        self._loading = loading
+
+    @Slot()
+    def _on_paper_size_changed(self) -> None:
+        if self._loading:
+            return
+        paper = str(self.paper_size.currentData())
+        self._ops.run(
+            lambda vault: _put_paper_size(vault, paper),
+            changes="setting",
+            owner=self,
+            context="saving the paper size",
         )
 
     def flush(self) -> None:
