@@ -56,6 +56,7 @@ from coachdesk.domain.crm import (
     Note,
     NoteKind,
 )
+from coachdesk.domain.documents import DocumentInfo
 from coachdesk.domain.errors import NotFoundError
 from coachdesk.domain.pipeline import Stage, StageChange
 from coachdesk.ui.compat import delete_soon
@@ -76,17 +77,19 @@ from coachdesk.ui.models.crm_lists import (
     utc_now,
 )
 from coachdesk.ui.ops import VaultOps
+from coachdesk.ui.views.client_documents import ClientDocuments, list_documents
 from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, separator
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
 
-TABS = ("overview", "notes", "goals", "follow_ups")
+TABS = ("overview", "notes", "goals", "follow_ups", "documents")
 TAB_TITLES = {
     "overview": "Overview",
     "notes": "Notes",
     "goals": "Goals",
     "follow_ups": "Follow-ups",
+    "documents": "Documents",
 }
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -519,11 +522,12 @@ class FollowUpActions(QObject):
 
 
 class ClientPage(QWidget):
-    """One client's record and relationship, in tabs: Overview, Notes, Goals, Follow-ups.
+    """One client's record and relationship, in tabs: Overview, Notes, Goals, Follow-ups, Documents.
 
     Each tab reads its data on the db lane when it is first shown for a
-    client, and again after notes, goals or follow-ups ("crm") or the client
-    change; while the page is hidden a change only marks the tabs stale.
+    client, and again after notes, goals or follow-ups ("crm"), documents
+    ("documents") or the client change; while the page is hidden a change
+    only marks the tabs stale.
 
     Args:
         ops: the vault operations.
@@ -534,7 +538,7 @@ class ClientPage(QWidget):
         edit_requested: the shown client's id.
         trash_requested: the shown client's id.
         notice: (message, undo callable or None) for the status bar.
-        loaded: a tab's name ("overview", "notes", "goals", "follow_ups") once its data shows.
+        loaded: a tab's name (one of TABS) once its data shows.
     """
 
     back_requested = Signal()
@@ -621,6 +625,9 @@ class ClientPage(QWidget):
         self.tabs.addTab(self._build_notes(), TAB_TITLES["notes"])
         self.tabs.addTab(self._build_goals(), TAB_TITLES["goals"])
         self.tabs.addTab(self._build_follow_ups(), TAB_TITLES["follow_ups"])
+        self.documents = ClientDocuments(ops)
+        self.documents.notice.connect(self.notice)
+        self.tabs.addTab(self.documents, TAB_TITLES["documents"])
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         header = QVBoxLayout()
@@ -921,6 +928,7 @@ class ClientPage(QWidget):
             self._loading = set()
             if self._wanted is None:
                 self.tabs.setCurrentIndex(0)
+        self.documents.set_client(client)
         self._refresh()
 
     def clear(self) -> None:
@@ -948,11 +956,11 @@ class ClientPage(QWidget):
 
     @property
     def current_tab(self) -> str:
-        """The name of the tab shown ("overview", "notes", "goals", "follow_ups")."""
+        """The name of the tab shown (one of TABS)."""
         return TABS[self.tabs.currentIndex()]
 
     def show_tab(self, name: str) -> None:
-        """Show a tab by name: "overview", "notes", "goals" or "follow_ups"."""
+        """Show a tab by name: "overview", "notes", "goals", "follow_ups" or "documents"."""
         if name not in TABS:
             raise ValueError(f"no tab called {name!r}; use one of {', '.join(TABS)}")
         if self.tabs.currentIndex() == TABS.index(name):
@@ -971,6 +979,10 @@ class ClientPage(QWidget):
     def open_follow_up(self, follow_up_id: int) -> None:
         """Show the Follow-ups tab with a follow-up selected."""
         self._open_item("follow_ups", follow_up_id)
+
+    def open_document(self, document_id: int) -> None:
+        """Show the Documents tab with a document selected."""
+        self._open_item("documents", document_id)
 
     @Slot()
     def new_note(self) -> None:
@@ -1045,6 +1057,7 @@ class ClientPage(QWidget):
         self.note_model.clear()
         self.goal_model.clear()
         self.follow_up_model.clear()
+        self.documents.clear()
         self.note_preview.clear()
         self.goal_detail.clear()
         self.stage_history.clear()
@@ -1128,6 +1141,13 @@ class ClientPage(QWidget):
             select_index(self.follow_ups_tree, self.follow_up_model.index_of(current.id))
         self._update_follow_up_buttons()
 
+    def _show_documents(self, documents: list[DocumentInfo]) -> None:
+        self.documents.show_documents(documents)
+        count = len(documents)
+        self.tabs.setTabText(
+            TABS.index("documents"), f"Documents ({count})" if count else "Documents"
+        )
+
     # Loading -------------------------------------------------------------------
 
     def _refresh(self) -> None:
@@ -1152,6 +1172,7 @@ class ClientPage(QWidget):
             "notes": list_notes,
             "goals": list_goals,
             "follow_ups": list_follow_ups,
+            "documents": list_documents,
         }[tab]
         self._ops.run(
             lambda vault: fn(vault, client_id),
@@ -1171,6 +1192,8 @@ class ClientPage(QWidget):
             self._show_notes(result)
         elif tab == "goals":
             self._show_goals(result)
+        elif tab == "documents":
+            self._show_documents(result)
         else:
             self._show_follow_ups(result)
         self._apply_wanted(tab)
@@ -1199,6 +1222,8 @@ class ClientPage(QWidget):
             self.follow_ups_tree, self.follow_up_model.index_of(item_id)
         ):
             self.follow_ups_tree.setFocus()
+        elif tab == "documents" and self.documents.select_document(item_id):
+            self.documents.table.setFocus()
 
     @Slot(object)
     def _on_load_failed(self, failure: Failure) -> None:
@@ -1212,9 +1237,11 @@ class ClientPage(QWidget):
         if self.client is None:
             return
         if kind == "crm":
-            self._stale.update(TABS)
+            self._stale.update(tab for tab in TABS if tab != "documents")
         elif kind in ("client", "clients", "pipeline"):
             self._stale.add("overview")
+        elif kind == "documents":
+            self._stale.add("documents")
         else:
             return
         self._refresh()
