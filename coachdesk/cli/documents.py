@@ -8,8 +8,8 @@ from collections.abc import Callable
 from coachdesk.cli import output
 from coachdesk.documents.types import DOC_TYPES, template_title
 from coachdesk.domain.documents import diff
-from coachdesk.domain.errors import NotFoundError, ValidationError
-from coachdesk.services import documents, segments
+from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
+from coachdesk.services import documents, files, segments
 from coachdesk.store.vault import Vault
 
 
@@ -68,7 +68,7 @@ def _render(vault: Vault, args: argparse.Namespace) -> int:
 def _email(vault: Vault, args: argparse.Namespace) -> int:
     info = documents.create_document(vault, args.client, args.type, _options(args.set))
     draft = documents.email_draft(vault, info.id)
-    documents.write_file(args.out, draft.data)
+    files.write_file(args.out, draft.data)
     to = draft.to or "no address on the record: add one in your mail client"
     print(f"Saved the e-mail draft {args.out} (to {to}; subject “{draft.subject}”)")
     return 0
@@ -113,6 +113,9 @@ def _batch(vault: Vault, args: argparse.Namespace) -> int:
     print(f"Made {len(result.made)} documents in {args.out_dir}")
     for client_id, why in result.failed:
         print(f"  client #{client_id}: {why}")
+    problem = result.template_problem or result.folder_problem
+    if problem:
+        raise KnownError(f"Stopped: {problem}")
     return 1 if result.failed else 0
 
 

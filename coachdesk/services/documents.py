@@ -10,7 +10,6 @@ came from.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,7 +29,7 @@ from coachdesk.domain.documents import DocumentInfo, TemplateOrigin, TemplateVer
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.paths import resource_path
-from coachdesk.services import practice, vault_settings
+from coachdesk.services import files, practice, vault_settings
 from coachdesk.settings import PAPER_SIZE
 from coachdesk.store import attachments, audit, crm
 from coachdesk.store import clients as client_store
@@ -397,31 +396,17 @@ def delete_document(vault: Vault, document_id: int) -> None:
 # Hand-off: files and e-mail -----------------------------------------------------------
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write a file the coach asked for whole or not at all (never half-written)."""
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def export_document(vault: Vault, document_id: int, fmt: str, path: Path) -> Path:
     """Save the document as PDF or DOCX where the coach chose.
 
     Raises:
         ValidationError: an unknown format.
-        OSError: the file could not be written (the caller says so).
+        KnownError: the file could not be written (the message says what to do).
     """
     if fmt not in FORMATS:
         raise ValidationError({"format": "Choose pdf or docx."})
     data = document_pdf(vault, document_id) if fmt == "pdf" else document_docx(vault, document_id)
-    write_file(path, data)
+    files.write_file(path, data)
     with vault.writing() as session:
         audit.append(session, vault.actor, "document", document_id, "export", [fmt])
     return path
@@ -469,6 +454,8 @@ class BatchResult:
     failed: tuple[tuple[int, str], ...]  # (client id, why)
     cancelled: bool
     folder: Path | None
+    template_problem: str = ""  # the template failed: the batch stopped here
+    folder_problem: str = ""  # a copy could not be saved in the folder: stopped here
 
 
 def create_batch(
@@ -485,7 +472,8 @@ def create_batch(
 
     Each document is complete on its own, so cancelling keeps the ones already
     made and says how many.  A client whose document fails is reported, and the
-    batch goes on.
+    batch goes on; a broken template or a folder that refuses a file stops it
+    (the documents made so far are kept, and the result says why it stopped).
     """
     ids = list(dict.fromkeys(client_ids))
     setup = _Setup.load(vault, key)
@@ -496,6 +484,7 @@ def create_batch(
     made: list[DocumentInfo] = []
     failed: list[tuple[int, str]] = []
     stopped = False
+    template_problem = folder_problem = ""
     for done, client_id in enumerate(ids):
         if cancelled is not None and cancelled():
             stopped = True
@@ -504,15 +493,23 @@ def create_batch(
             progress(done, len(ids))
         try:
             info = _create(vault, setup, client_id, options or {})
-        except BrokenTemplateError:
-            raise
+        except BrokenTemplateError as exc:
+            template_problem = exc.message
+            break
         except KnownError as exc:
             failed.append((client_id, exc.message))
             continue
         made.append(info)
         if folder is not None:
             name = file_name(f"{info.title} ({info.id})", fmt)
-            export_document(vault, info.id, fmt, folder / name)
-    if progress is not None and not stopped:
+            try:
+                export_document(vault, info.id, fmt, folder / name)
+            except KnownError as exc:
+                folder_problem = exc.message
+                break
+    finished = not (stopped or template_problem or folder_problem)
+    if progress is not None and finished:
         progress(len(ids), len(ids))
-    return BatchResult(tuple(made), tuple(failed), stopped, folder)
+    return BatchResult(
+        tuple(made), tuple(failed), stopped, folder, template_problem, folder_problem
+    )

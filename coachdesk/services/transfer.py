@@ -33,6 +33,7 @@ from coachdesk.domain.importing import (
     read_csv,
     read_vcards,
 )
+from coachdesk.services import files
 from coachdesk.services.clients import STATUS_STAGE
 from coachdesk.store import attachments, audit, pipeline
 from coachdesk.store import clients as repo
@@ -422,15 +423,5 @@ def export_clients(vault: Vault, client_ids: Iterable[int], fmt: str) -> bytes:
 
 def export_to_file(vault: Vault, client_ids: list[int], fmt: str, path: Path) -> int:
     """Export clients to `path`, written whole or not at all; how many were written."""
-    data = export_clients(vault, client_ids, fmt)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise KnownError(
-            f"Could not save “{path.name}”: {exc.strerror or exc}. "
-            "Choose another folder, or make some space, and try again."
-        ) from exc
+    files.write_file(path, export_clients(vault, client_ids, fmt))
     return len(client_ids)

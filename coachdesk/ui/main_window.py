@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from coachdesk.ui.views.due import DueView
     from coachdesk.ui.views.pipeline import PipelineView
     from coachdesk.ui.views.settings import SettingsView
+    from coachdesk.ui.views.templates import TemplatesView
     from coachdesk.ui.views.trash import TrashView
 
 NOTICE_MS = 12_000
@@ -69,6 +70,7 @@ class Areas:
     pipeline: PipelineView
     due: DueView
     at_risk: AtRiskView
+    documents: TemplatesView
     trash: TrashView
     audit: AuditView
     settings: SettingsView
@@ -132,7 +134,16 @@ class MainWindow(QMainWindow):
     clients_loaded = Signal(int)
     auto_lock_changed = Signal(int)
 
-    AREAS = ("Clients", "Pipeline", "Due", "At risk", "Trash", "Audit trail", "Settings")
+    AREAS = (
+        "Clients",
+        "Pipeline",
+        "Due",
+        "At risk",
+        "Documents",
+        "Trash",
+        "Audit trail",
+        "Settings",
+    )
 
     def __init__(
         self,
@@ -220,6 +231,7 @@ class MainWindow(QMainWindow):
         from coachdesk.ui.views.due import DueView
         from coachdesk.ui.views.pipeline import PipelineView
         from coachdesk.ui.views.settings import SettingsView
+        from coachdesk.ui.views.templates import TemplatesView
         from coachdesk.ui.views.trash import TrashView
 
         ops = self._ops
@@ -228,6 +240,7 @@ class MainWindow(QMainWindow):
             PipelineView(ops),
             DueView(ops),
             AtRiskView(ops),
+            TemplatesView(ops),
             TrashView(ops),
             AuditView(ops),
             SettingsView(ops, self._secrets, self._kdf),
@@ -238,6 +251,7 @@ class MainWindow(QMainWindow):
             areas.pipeline,
             areas.due,
             areas.at_risk,
+            areas.documents,
             areas.trash,
             areas.audit,
             areas.settings,
@@ -248,8 +262,16 @@ class MainWindow(QMainWindow):
             page_layout.addWidget(view)
             self.stack.addWidget(page)
         self.stack.setCurrentIndex(max(0, self.sidebar.currentRow()))
-        for view in (areas.clients, areas.pipeline, areas.due, areas.trash, areas.settings):
+        for view in (
+            areas.clients,
+            areas.pipeline,
+            areas.due,
+            areas.documents,
+            areas.trash,
+            areas.settings,
+        ):
             view.notice.connect(self.show_notice)
+        areas.clients.batch_documents_requested.connect(self.make_documents)
         for view in (areas.pipeline, areas.due, areas.at_risk):
             view.open_client_requested.connect(self.open_client)
         areas.clients.loaded.connect(self.clients_loaded)
@@ -275,6 +297,11 @@ class MainWindow(QMainWindow):
     def at_risk(self) -> AtRiskView:
         """The At risk area."""
         return self.build_areas().at_risk
+
+    @property
+    def documents(self) -> TemplatesView:
+        """The Documents area (templates)."""
+        return self.build_areas().documents
 
     @property
     def trash(self) -> TrashView:
@@ -353,6 +380,14 @@ class MainWindow(QMainWindow):
         self.trash_menu_action = QAction("Move selected to Trash\tDel", self)
         self.trash_menu_action.triggered.connect(self._on_trash_menu)
         clients_menu.addAction(self.trash_menu_action)
+
+        documents_menu = menu.addMenu("&Documents")
+        self.batch_action = QAction("Make documents for &several clients…", self)
+        self.batch_action.triggered.connect(self._on_make_documents)
+        documents_menu.addAction(self.batch_action)
+        templates_action = QAction("Edit &templates", self)
+        templates_action.triggered.connect(lambda: self.show_area("Documents"))
+        documents_menu.addAction(templates_action)
 
         go_menu = menu.addMenu("&Go")
         self._vault_actions = [
@@ -470,8 +505,37 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_area_changed(self, row: int) -> None:
-        if row >= 0:
-            self.stack.setCurrentIndex(row)
+        if row < 0:
+            return
+        leaving = self.stack.currentIndex()
+        documents = self.AREAS.index("Documents")
+        if leaving == documents and row != documents and self._areas is not None:
+            # Unsaved template edits: ask first, and stay if the coach keeps editing.
+            self.sidebar.blockSignals(True)
+            self.sidebar.setCurrentRow(leaving)
+            self.sidebar.blockSignals(False)
+
+            def leave() -> None:
+                self.sidebar.blockSignals(True)
+                self.sidebar.setCurrentRow(row)
+                self.sidebar.blockSignals(False)
+                self.stack.setCurrentIndex(row)
+
+            self._areas.documents.maybe_leave(leave)
+            return
+        self.stack.setCurrentIndex(row)
+
+    def make_documents(self, client_ids: Sequence[int] = ()) -> None:
+        """Documents for several clients at once (the selected ones, or a segment)."""
+        from coachdesk.ui.dialogs.batch_documents import open_batch_documents
+
+        dialog = open_batch_documents(self._ops, client_ids, self)
+        dialog.notice.connect(self.show_notice)
+
+    @Slot()
+    def _on_make_documents(self) -> None:
+        selected = self.clients.selected_client_ids() if self.current_area == "Clients" else []
+        self.make_documents(selected)
 
     @Slot()
     def _on_new_client(self) -> None:

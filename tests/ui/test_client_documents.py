@@ -33,7 +33,7 @@ from coachdesk.domain.crm import (
 from coachdesk.domain.documents import DocumentInfo
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.paths import handoff_dir
-from coachdesk.services import clients, crm, documents, practice
+from coachdesk.services import clients, crm, documents, files, practice
 from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.new_document import NewDocumentDialog
 from coachdesk.ui.lanes import Failure, Lane
@@ -399,10 +399,10 @@ def test_a_refused_write_is_explained_whoever_runs_the_tests(
     make_document(qtbot, ops, client, "certificate")
     view = show_documents(qtbot, ops, client).documents
 
-    def refuse(path: Path, _data: bytes) -> None:
-        raise OSError(errno.EROFS, "Read-only file system", str(path))
+    def refuse(_fd: int) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(documents, "write_file", refuse)
+    monkeypatch.setattr(files.os, "fsync", refuse)
     target = str(tmp_path / "cert.pdf")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a: (target, "")))
     click(qtbot, view.save_pdf_button)

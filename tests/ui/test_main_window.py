@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -28,6 +32,7 @@ def test_sidebar_lists_only_the_areas_that_exist(window: MainWindow) -> None:
         "Pipeline",
         "Due",
         "At risk",
+        "Documents",
         "Trash",
         "Audit trail",
         "Settings",
@@ -49,7 +54,9 @@ def test_keyboard_moves_between_areas(qtbot: QtBot, window: MainWindow) -> None:
     assert window.current_area == "Pipeline"
     qtbot.keyClick(window, Qt.Key.Key_3, CTRL)
     assert window.current_area == "Due"
-    qtbot.keyClick(window, Qt.Key.Key_6, CTRL)
+    qtbot.keyClick(window, Qt.Key.Key_5, CTRL)
+    assert window.current_area == "Documents"
+    qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
     assert window.current_area == "Audit trail"
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
     assert window.current_area == "Clients"
@@ -156,3 +163,49 @@ def test_pipeline_and_due_open_a_client(
     qtbot.waitUntil(lambda: window.clients.page.client is not None, timeout=WAIT_MS)
     assert window.clients.page.client is not None
     assert window.clients.page.client.id == client_id
+
+
+def test_leaving_documents_with_an_unsaved_template_asks_first(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coachdesk.ui.views import templates
+
+    answers: list[int] = []
+
+    def ask(_parent: QWidget, on_answer: Callable[[int], None]) -> None:
+        on_answer(answers.pop(0))
+
+    monkeypatch.setattr(templates, "ask_discard", ask)
+    view = window.documents
+    with qtbot.waitSignal(view.preview_updated, timeout=WAIT_MS):
+        window.show_area("Documents")
+    view.editor.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(view.editor, "<p>Draft</p>")
+    assert view.has_unsaved_changes
+
+    answers.append(QMessageBox.StandardButton.Cancel.value)
+    window.show_area("Clients")
+    assert window.current_area == "Documents"
+    assert window.stack.currentIndex() == window.AREAS.index("Documents")
+
+    answers.append(QMessageBox.StandardButton.Discard.value)
+    window.show_area("Clients")
+    assert window.current_area == "Clients"
+    assert window.stack.currentIndex() == 0
+    assert not view.has_unsaved_changes
+
+
+def test_make_documents_for_the_selected_clients(qtbot: QtBot, window: MainWindow) -> None:
+    from coachdesk.ui.dialogs.batch_documents import BatchDocumentsDialog
+
+    add_client(qtbot, window, "Ada", "Lovelace")
+    add_client(qtbot, window, "Grace", "Hopper")
+    window.clients.show_list()
+    qtbot.waitUntil(lambda: window.clients.model.rowCount() == 2, timeout=WAIT_MS)
+    window.clients.table.selectAll()
+    assert window.clients.documents_button.isVisible()
+    qtbot.mouseClick(window.clients.documents_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(BatchDocumentsDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert sorted(dialog.client_ids) == sorted(window.clients.selected_client_ids())
+    dialog.reject()

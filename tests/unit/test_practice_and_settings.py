@@ -13,6 +13,7 @@ from coachdesk.domain.practice import PracticeProfile
 from coachdesk.settings import (
     AUTO_LOCK_MINUTES,
     LAST_VAULT,
+    PAPER_SIZE,
     REGISTRY,
     MachineSettings,
     Setting,
@@ -111,10 +112,21 @@ def test_str_setting_and_unbounded_int() -> None:
 
 
 def test_registry_declares_each_setting_once() -> None:
-    assert REGISTRY == {"auto_lock_minutes": AUTO_LOCK_MINUTES, "last_vault": LAST_VAULT}
+    assert REGISTRY == {
+        "auto_lock_minutes": AUTO_LOCK_MINUTES,
+        "paper_size": PAPER_SIZE,
+        "last_vault": LAST_VAULT,
+    }
     for setting in REGISTRY.values():
         assert setting.parse(setting.default) == setting.default
         assert setting.doc
+
+
+def test_a_setting_with_choices_refuses_others() -> None:
+    assert PAPER_SIZE.parse("Letter") == "Letter"
+    with pytest.raises(ValidationError) as caught:
+        PAPER_SIZE.parse("A5")
+    assert "A4, Letter" in caught.value.errors["paper_size"]
 
 
 def test_machine_settings_file(tmp_path: Path) -> None:

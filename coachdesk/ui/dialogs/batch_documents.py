@@ -209,48 +209,30 @@ def run_batch(vault: Vault, job: Job[BatchOutcome], request: BatchRequest) -> Ba
     A broken template or a folder that cannot be written stops the batch; the
     documents made before are kept, and the outcome says what stopped it.
     """
-    from coachdesk.documents.sandbox import BrokenTemplateError
     from coachdesk.services import documents
 
-    reached = 0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal reached
-        reached = done
-        job.report_progress(done, total)
-
     total = len(set(request.client_ids))
-    try:
-        result = documents.create_batch(
-            vault,
-            request.key,
-            request.client_ids,
-            request.options,
-            folder=request.folder,
-            fmt=request.fmt,
-            progress=progress,
-            cancelled=lambda: job.is_cancelled,
-        )
-    except BrokenTemplateError as exc:
-        return BatchOutcome(
-            request.key, total, 0, (), False, request.folder, exc.message, reached=reached
-        )
-    except OSError as exc:
-        reason = exc.strerror or "it could not be written"
-        where = request.folder or Path()
-        return BatchOutcome(
-            request.key,
-            total,
-            0,
-            (),
-            False,
-            request.folder,
-            folder_problem=f"A file could not be saved in “{where}”: {reason}.",
-            reached=reached,
-        )
+    result = documents.create_batch(
+        vault,
+        request.key,
+        request.client_ids,
+        request.options,
+        folder=request.folder,
+        fmt=request.fmt,
+        progress=job.report_progress,
+        cancelled=lambda: job.is_cancelled,
+    )
     failed = _left_out(vault, result.failed) if result.failed else ()
     return BatchOutcome(
-        request.key, total, len(result.made), failed, result.cancelled, result.folder
+        request.key,
+        total,
+        len(result.made),
+        failed,
+        result.cancelled,
+        result.folder,
+        result.template_problem,
+        result.folder_problem,
+        reached=len(result.made) + len(result.failed),
     )
 
 
@@ -277,10 +259,10 @@ def outcome_note(outcome: BatchOutcome) -> str:
     """What the coach finds where, and what to do next."""
     if outcome.template_problem:
         where = "Nothing was made."
-        if outcome.reached:
+        if outcome.made:
             where = (
                 f"It stopped at client {outcome.reached + 1:,} of {outcome.total:,}; the "
-                "documents made before that are kept with their clients."
+                f"{outcome.made:,} documents made before that are kept with their clients."
             )
         return (
             f"{where} Fix the template, or go back to the built-in one, then make the "

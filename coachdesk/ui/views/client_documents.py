@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -112,30 +111,11 @@ def delete_document(vault: Vault, document_id: int) -> None:
     documents.delete_document(vault, document_id)
 
 
-def save_reason(error: OSError, path: Path) -> str:
-    """Why a file could not be saved, and what to do, in plain words."""
-    folder = path.parent
-    if isinstance(error, PermissionError) or error.errno in (errno.EROFS, errno.EACCES):
-        return (
-            f"CoachDesk cannot save into the folder “{folder}”: it is read-only, or you do "
-            "not have permission to write there. Choose another folder, such as Documents."
-        )
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"The disk is full, so “{path.name}” was not saved. Make some space and try again."
-    if isinstance(error, FileNotFoundError):
-        return f"The folder “{folder}” no longer exists. Choose another folder and try again."
-    reason = error.strerror or str(error)
-    return f"“{path.name}” could not be saved: {reason}. Choose another folder and try again."
-
-
 def save_document(vault: Vault, document_id: int, fmt: str, path: Path) -> Path:
     """Db lane: save a document as PDF or Word where the coach chose (whole or not at all)."""
     from coachdesk.services import documents
 
-    try:
-        return documents.export_document(vault, document_id, fmt, path)
-    except OSError as error:
-        raise KnownError(save_reason(error, path)) from error
+    return documents.export_document(vault, document_id, fmt, path)
 
 
 def hand_off_email(vault: Vault, document_id: int) -> HandedOff:

@@ -257,10 +257,12 @@ class ClientsView(QWidget):
     Signals:
         loaded: the number of rows after each load of the list.
         notice: (message, undo callable or None) for the status bar.
+        batch_documents_requested: (client ids) the coach asked for documents for these.
     """
 
     loaded = Signal(int)
     notice = Signal(str, object)
+    batch_documents_requested = Signal(list)
 
     LIST, PAGE = 0, 1
 
@@ -398,6 +400,9 @@ class ClientsView(QWidget):
         self.remove_tag_menu = QMenu("Remove tag", self)
         self.move_menu = QMenu("Move to stage", self)
         self.move_menu.aboutToShow.connect(self._fill_move_menu)
+        self.documents_action = QAction("Make documents…", self)
+        self.documents_action.setToolTip("A certificate, report or other document for each")
+        self.documents_action.triggered.connect(self._on_make_documents)
         self.export_selected_action = QAction("Export selected…", self)
         self.export_selected_action.triggered.connect(self.export_selected)
         self.export_shown_action = QAction("Export all clients…", self)
@@ -417,6 +422,9 @@ class ClientsView(QWidget):
         self.move_button.setText("Move to stage")
         self.move_button.setMenu(self.move_menu)
         self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.documents_button = QPushButton("Make documents…")
+        self.documents_button.setToolTip(self.documents_action.toolTip())
+        self.documents_button.clicked.connect(self._on_make_documents)
         self.export_selected_button = QPushButton("Export selected…")
         self.export_selected_button.clicked.connect(self.export_selected)
         self.selection_bar = QFrame()
@@ -433,6 +441,7 @@ class ClientsView(QWidget):
             self.add_tag_button,
             self.remove_tag_button,
             self.move_button,
+            self.documents_button,
             self.export_selected_button,
         ):
             bar.addWidget(widget)
@@ -976,7 +985,7 @@ class ClientsView(QWidget):
         count = len(self._selected)
         self.selection_bar.setVisible(count > 1)
         self.selection_label.setText(f"{count:,} selected")
-        for action in (self.add_tag_action, self.export_selected_action):
+        for action in (self.add_tag_action, self.documents_action, self.export_selected_action):
             action.setEnabled(count > 0)
         self.export_selected_action.setText(
             f"Export the {count:,} selected…" if count > 1 else "Export selected…"
@@ -1012,6 +1021,11 @@ class ClientsView(QWidget):
             none = menu.addAction("The stages are loading…")
             none.setEnabled(False)
 
+    @Slot()
+    def _on_make_documents(self) -> None:
+        if self._selected:
+            self.batch_documents_requested.emit(list(self._selected))
+
     @Slot(QPoint)
     def _on_context_menu(self, pos: QPoint) -> None:
         if not self._selected:
@@ -1027,6 +1041,7 @@ class ClientsView(QWidget):
         self._fill_move_menu()
         menu.addMenu(self.move_menu)
         menu.addSeparator()
+        menu.addAction(self.documents_action)
         menu.addAction(self.export_selected_action)
         menu.addAction(self.export_shown_action)
         menu.addSeparator()
