@@ -422,17 +422,42 @@ class EmailDraft:
     subject: str
 
 
+def _email_text(
+    vault: Vault,
+    source: str,
+    record: Record,
+    key: str,
+    options: Mapping[str, str],
+    title: str,
+) -> engine.EmailText:
+    kind = doc_type(key)
+    context = build(kind, practice.get_profile(vault), record, options, _today())
+    context["document"] = {"type": kind.key, "name": kind.name, "title": title}
+    return engine.render_email(source, context)
+
+
+def preview_email(vault: Vault, source: str, client_id: int | None, key: str) -> engine.EmailText:
+    """The e-mail template `source` filled in as it would go with a document of type `key`
+    for a client (or the sample client); the document's title is made up."""
+    if client_id is None:
+        record = engine.sample_record(_today())
+    else:
+        with vault.reading() as session:
+            record = _record(session, client_id)
+    kind = doc_type(key)
+    options = kind.resolve_options({}, _today())
+    title = f"{kind.name}: {record.client.display_name}"
+    return _email_text(vault, source, record, key, options, title)
+
+
 def email_draft(vault: Vault, document_id: int) -> EmailDraft:
     """An unsent e-mail to the client with the document's PDF attached."""
     info = document_info(vault, document_id)
     pdf = document_pdf(vault, document_id)
     with vault.reading() as session:
         record = _record(session, info.client_id)
-    kind = doc_type(info.doc_type)
-    version = template_in_use(vault, EMAIL_TEMPLATE)
-    context = build(kind, practice.get_profile(vault), record, dict(info.options), _today())
-    context["document"] = {"type": kind.key, "name": kind.name, "title": info.title}
-    text = engine.render_email(version.source, context)
+    source = template_in_use(vault, EMAIL_TEMPLATE).source
+    text = _email_text(vault, source, record, info.doc_type, dict(info.options), info.title)
     client = record.client
     address = client.emails[0] if client.emails else ""
     data = eml.draft(

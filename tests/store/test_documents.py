@@ -25,7 +25,7 @@ from coachdesk.domain.crm import (
     NoteKind,
 )
 from coachdesk.domain.documents import TemplateOrigin, diff
-from coachdesk.domain.errors import NotFoundError, ValidationError
+from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import audit_trail, clients, crm, documents, handoff, practice
 from coachdesk.store.vault import Vault
@@ -305,7 +305,7 @@ def test_export_writes_the_whole_file_or_nothing(
     info = documents.create_document(vault, client_id, "progress_report")
     out = documents.export_document(vault, info.id, "docx", tmp_path / "report.docx")
     assert "Land a product lead role" in docx_text(out.read_bytes())
-    with pytest.raises(OSError):
+    with pytest.raises(KnownError, match="no longer exists"):
         documents.export_document(vault, info.id, "pdf", tmp_path / "missing" / "report.pdf")
     assert not (tmp_path / "missing").exists()
     with pytest.raises(ValidationError):

@@ -161,31 +161,10 @@ def pdf_preview(
 
 
 def email_preview(vault: Vault, source: str, client_id: int | None, kind_key: str) -> EmailText:
-    """Db lane: the e-mail template filled in as it would go with a document of `kind_key`.
+    """Db lane: the e-mail template filled in as it would go with a document of `kind_key`."""
+    from coachdesk.services import documents
 
-    The context is built the way `services.documents.email_draft` builds it,
-    with the document's title made up from its type and the client's name.
-    """
-    from coachdesk.documents import engine
-    from coachdesk.documents.context import Record, build
-    from coachdesk.services import clients, crm, practice
-
-    today = datetime.now().date()
-    if client_id is None:
-        record = engine.sample_record(today)
-    else:
-        record = Record(
-            clients.get_client(vault, client_id),
-            tuple(crm.list_goals(vault, client_id)),
-            tuple(crm.list_notes(vault, client_id)),
-            tuple(crm.list_follow_ups(vault, client_id)),
-        )
-    kind = doc_type(kind_key)
-    options = kind.resolve_options({}, today)
-    context = build(kind, practice.get_profile(vault), record, options, today)
-    title = f"{kind.name}: {record.client.display_name}"
-    context["document"] = {"type": kind.key, "name": kind.name, "title": title}
-    return engine.render_email(source, context)
+    return documents.preview_email(vault, source, client_id, kind_key)
 
 
 def save_template(vault: Vault, key: str, source: str, note: str) -> TemplateVersion:
