@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/startup_and_list.py
 	$(BIN)/python bench/crm.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/board.py
+	$(BIN)/python bench/documents.py
 
 installer: install
 	$(BIN)/pyinstaller --noconfirm build_installer.spec
