@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 from coachdesk.cli import output
 from coachdesk.documents.types import DOC_TYPES, template_title
@@ -28,6 +29,23 @@ def _format(args: argparse.Namespace) -> str:
     if fmt not in documents.FORMATS:
         raise ValidationError({"format": "Give --format pdf or docx (or an --out ending in one)."})
     return str(fmt)
+
+
+def _check_out(path: Path) -> None:
+    """Refuse a destination that cannot work before anything is made and stored."""
+    if not path.parent.is_dir():
+        raise KnownError(f"The folder {path.parent} does not exist; choose another --out.")
+    if path.is_dir():
+        raise KnownError(f"{path} is a folder; give a file name for --out.")
+
+
+def _read_template(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise KnownError(f"{path} is not a UTF-8 text file.") from None
+    except OSError as exc:
+        raise KnownError(f"Could not read {path}: {exc.strerror or exc}.") from None
 
 
 def _types(args: argparse.Namespace) -> int:
@@ -58,6 +76,7 @@ def _types(args: argparse.Namespace) -> int:
 
 def _render(vault: Vault, args: argparse.Namespace) -> int:
     fmt = _format(args)
+    _check_out(args.out)
     info = documents.create_document(vault, args.client, args.type, _options(args.set))
     documents.export_document(vault, info.id, fmt, args.out)
     print(f"Made “{info.title}” (document #{info.id}, template version {info.template_version})")
@@ -66,6 +85,7 @@ def _render(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def _email(vault: Vault, args: argparse.Namespace) -> int:
+    _check_out(args.out)
     info = documents.create_document(vault, args.client, args.type, _options(args.set))
     draft = documents.email_draft(vault, info.id)
     files.write_file(args.out, draft.data)
@@ -95,7 +115,10 @@ def _batch(vault: Vault, args: argparse.Namespace) -> int:
         client_ids = args.clients
     if not client_ids:
         raise NotFoundError("No clients to make documents for.")
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KnownError(files.why_not_saved(exc, args.out_dir / "x")) from None
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total}", end="", flush=True)
@@ -135,7 +158,7 @@ def _template(vault: Vault, args: argparse.Namespace) -> int:
             raise NotFoundError(f"The template has no version {exc.args[0]}.") from None
         print("\n".join(diff(old, new)))
     elif args.template_action == "save":
-        source = args.file.read_text("utf-8")
+        source = _read_template(args.file)
         saved = documents.save_template(vault, key, source, args.note)
         print(f"Saved {template_title(key)} as version {saved.number}.")
     elif args.template_action == "revert":

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coachdesk.cli import crm as crm_commands
-from coachdesk.cli import documents as doc_commands
 from coachdesk.cli import output
 from coachdesk.cli.args import vault_dir
 from coachdesk.cli.secrets import (
@@ -271,6 +270,13 @@ def cmd_keychain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doc(args: argparse.Namespace) -> int:
+    # Loaded on demand: the document engine (fpdf2, python-docx, Jinja2) is slow to import.
+    from coachdesk.cli import documents
+
+    return documents.cmd_doc(lambda: _open(args), args)
+
+
 def _with_vault(
     handler: Callable[[Vault, argparse.Namespace], int],
 ) -> Callable[[argparse.Namespace], int]:
@@ -293,7 +299,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "passphrase": cmd_passphrase,
     "keychain": cmd_keychain,
     **{name: _with_vault(handler) for name, handler in crm_commands.HANDLERS.items()},
-    "doc": lambda args: doc_commands.cmd_doc(lambda: _open(args), args),
+    "doc": _doc,
 }
 
 

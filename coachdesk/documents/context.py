@@ -142,8 +142,13 @@ def build(
     record: Record | None,
     options: Mapping[str, str],
     today: date,
+    title: str = "",
 ) -> dict[str, Any]:
-    """The context for one document of `kind` (a blank form when `record` is None)."""
+    """The context for one document of `kind` (a blank form when `record` is None).
+
+    `title` is the made document's title, which the e-mail template may quote; before
+    the document exists it is made up from the type and the client's name.
+    """
     if record is None or (kind.key == "intake_form" and options.get("prefill") == "no"):
         client, goals, notes, follow_ups, note = _blank_client(), [], [], [], None
     else:
@@ -169,5 +174,9 @@ def build(
         "note": note,
         "options": dict(options),
         "today": today,
-        "document": {"type": kind.key, "name": kind.name},
+        "document": {
+            "type": kind.key,
+            "name": kind.name,
+            "title": title or ": ".join(filter(None, (kind.name, client["name"]))),
+        },
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -165,6 +165,28 @@ def sample_record(today: date) -> Record:
     return Record(client, (goal,), notes, (follow_up,))
 
 
+def sparse_record(today: date) -> Record:
+    """A new lead: a first name and nothing else (no goals, notes or follow-ups)."""
+    full = sample_record(today).client
+    client = replace(
+        full,
+        last_name="",
+        preferred_name="",
+        emails=(),
+        phones=(),
+        company="",
+        role="",
+        time_zone="",
+        lead_source="",
+        status=ClientStatus.LEAD,
+        tags=(),
+        objective=Objective.NONE,
+        birthday="",
+        stage_name="Inquiry",
+    )
+    return Record(client)
+
+
 def check_template(key: str, source: str, profile: PracticeProfile, today: date) -> None:
     """Refuse a template that would fail for a real client.
 
@@ -173,7 +195,6 @@ def check_template(key: str, source: str, profile: PracticeProfile, today: date)
     """
     autoescape = key != EMAIL_TEMPLATE
     sandbox.check_syntax(source, CONTEXT_NAMES, autoescape)
-    record = sample_record(today)
     variants: list[tuple[DocType, dict[str, str]]]
     if key == EMAIL_TEMPLATE:
         variants = [(kind, {}) for kind in DOC_TYPES]
@@ -182,10 +203,12 @@ def check_template(key: str, source: str, profile: PracticeProfile, today: date)
         variants = [(kind, {})]
         if any(option.key == "prefill" for option in kind.options):
             variants.append((kind, {"prefill": "no"}))
-    for kind, given in variants:
-        options = kind.resolve_options(given, today)
-        context = build(kind, profile, record, options, today)
-        if key == EMAIL_TEMPLATE:
-            render_email(source, context)
-        else:
-            render_document(source, context)
+    # A full record and a new lead's almost empty one: a template must work for both.
+    for record in (sample_record(today), sparse_record(today)):
+        for kind, given in variants:
+            options = kind.resolve_options(given, today)
+            context = build(kind, profile, record, options, today)
+            if key == EMAIL_TEMPLATE:
+                render_email(source, context)
+            else:
+                render_document(source, context)

@@ -20,6 +20,7 @@ import atexit
 import contextlib
 import functools
 import json
+import os
 import pickle
 import queue
 import re
@@ -440,7 +441,13 @@ def worker_command() -> list[str]:
     """How to start a worker: the frozen app re-runs itself with a flag."""
     if getattr(sys, "frozen", False):
         return [sys.executable, WORKER_FLAG]
-    return [sys.executable, "-c", "from coachdesk.documents.sandbox import serve; serve()"]
+    # -I: no current folder or PYTHONPATH on sys.path, so nothing beside a template runs.
+    return [sys.executable, "-I", "-c", "from coachdesk.documents.sandbox import serve; serve()"]
+
+
+def worker_environment() -> dict[str, str]:
+    """The app's environment without secrets: a worker never needs the passphrase."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COACHDESK_PASSPHRASE")}
 
 
 class TemplateRunner:
@@ -462,6 +469,7 @@ class TemplateRunner:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # a traceback could quote client data
+            env=worker_environment(),
         )
         answers: queue.Queue[bytes | None] = queue.Queue()
         stdout = process.stdout

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from coachdesk.domain.errors import NotFoundError, ValidationError
 
@@ -35,12 +36,15 @@ class Option:
         label: what the coach sees.
         kind: the value's kind.
         default: the value when the coach gives none; dates may be "today+N" or "today-N".
+        refresh: "Make again" works the default out afresh instead of keeping the value
+            the document was made with (an offer's expiry moves on; a completion date does not).
     """
 
     key: str
     label: str
     kind: OptionKind = OptionKind.TEXT
     default: str = ""
+    refresh: bool = False
 
     def default_value(self, today: date) -> str:
         """The default, with relative dates resolved."""
@@ -59,7 +63,8 @@ class Option:
                 case OptionKind.DATE:
                     return date.fromisoformat(value).isoformat()
                 case OptionKind.NUMBER:
-                    if float(value) < 0:
+                    number = Decimal(value)
+                    if not number.is_finite() or number < 0:
                         raise ValueError
                     return value
                 case OptionKind.YES_NO:
@@ -68,7 +73,7 @@ class Option:
                     return value.lower()
                 case OptionKind.SESSION_NOTE:
                     return str(int(value))
-        except ValueError:
+        except (ValueError, ArithmeticError):
             hint = {
                 OptionKind.DATE: "a date such as 2026-12-31",
                 OptionKind.NUMBER: "a number of zero or more",
@@ -139,7 +144,7 @@ DOC_TYPES: tuple[DocType, ...] = (
         "progress_report",
         "Progress report",
         "Goals, progress, milestones and session notes over a period.",
-        (Option("since", "Report from", OptionKind.DATE, "today-90"),),
+        (Option("since", "Report from", OptionKind.DATE, "today-90", refresh=True),),
     ),
     DocType(
         "renewal_proposal",
@@ -149,7 +154,7 @@ DOC_TYPES: tuple[DocType, ...] = (
             Option("programme", "Programme", OptionKind.TEXT, "Coaching programme, next term"),
             Option("sessions", "Sessions", OptionKind.NUMBER, "6"),
             Option("price", "Price", OptionKind.NUMBER, ""),
-            Option("valid_until", "Offer valid until", OptionKind.DATE, "today+30"),
+            Option("valid_until", "Offer valid until", OptionKind.DATE, "today+30", refresh=True),
         ),
     ),
     DocType(

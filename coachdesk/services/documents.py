@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachdesk.documents import eml, engine, model
-from coachdesk.documents.context import Record, build
+from coachdesk.documents.context import Record, build, chosen_note
 from coachdesk.documents.docx import write_docx
 from coachdesk.documents.pdf import write_pdf
-from coachdesk.documents.sandbox import BrokenTemplateError
+from coachdesk.documents.sandbox import BrokenTemplateError, RunawayTemplateError
 from coachdesk.documents.types import EMAIL_TEMPLATE, doc_type, template_file, template_names
 from coachdesk.domain.clients import display_name
 from coachdesk.domain.documents import DocumentInfo, TemplateOrigin, TemplateVersion, file_name
@@ -206,6 +206,9 @@ def _make(
     options = kind.resolve_options(given, today)
     if record is not None:
         _check_note_option(record, options)
+        if "note" in options and not options["note"]:
+            picked = chosen_note(record.notes, "")
+            options["note"] = str(picked.id) if picked else ""
     context = build(kind, setup.profile, record, options, today)
     subject = record.client.display_name if record else ""
     document = engine.render_document(
@@ -214,7 +217,15 @@ def _make(
         author=setup.profile.coach_name,
         subject=subject,
     )
-    return _Made(document, setup.version, options)
+    # Kept with the document for "Make again": every value it was made with, except
+    # defaults that should move on (an offer's "valid until today + 30").
+    chosen = {key for key, value in given.items() if value.strip()}
+    kept = {
+        option.key: options[option.key]
+        for option in kind.options
+        if option.key in chosen or not option.refresh
+    }
+    return _Made(document, setup.version, kept)
 
 
 def preview_pdf(
@@ -431,8 +442,7 @@ def _email_text(
     title: str,
 ) -> engine.EmailText:
     kind = doc_type(key)
-    context = build(kind, practice.get_profile(vault), record, options, _today())
-    context["document"] = {"type": kind.key, "name": kind.name, "title": title}
+    context = build(kind, practice.get_profile(vault), record, options, _today(), title)
     return engine.render_email(source, context)
 
 
@@ -444,10 +454,8 @@ def preview_email(vault: Vault, source: str, client_id: int | None, key: str) ->
     else:
         with vault.reading() as session:
             record = _record(session, client_id)
-    kind = doc_type(key)
-    options = kind.resolve_options({}, _today())
-    title = f"{kind.name}: {record.client.display_name}"
-    return _email_text(vault, source, record, key, options, title)
+    options = doc_type(key).resolve_options({}, _today())
+    return _email_text(vault, source, record, key, options, "")
 
 
 def email_draft(vault: Vault, document_id: int) -> EmailDraft:
@@ -518,9 +526,15 @@ def create_batch(
             progress(done, len(ids))
         try:
             info = _create(vault, setup, client_id, options or {})
-        except BrokenTemplateError as exc:
+        except RunawayTemplateError as exc:
             template_problem = exc.message
             break
+        except BrokenTemplateError as exc:
+            if not made and not failed:
+                template_problem = exc.message  # broken for the first client: likely for all
+                break
+            failed.append((client_id, f"The template failed for this client: {exc.message}"))
+            continue
         except KnownError as exc:
             failed.append((client_id, exc.message))
             continue

@@ -11,6 +11,7 @@ except where the coach chooses ("Save as…", exports).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from coachdesk.paths import handoff_dir
 
+log = logging.getLogger(__name__)
 KEEP_FOR = timedelta(minutes=10)
 
 
@@ -55,12 +57,17 @@ def sweep(older_than: timedelta | None = None) -> int:
     cutoff = time.time() - older_than.total_seconds() if older_than is not None else None
     removed = 0
     for path in sorted(root.rglob("*"), reverse=True):  # files before their folders
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-            continue
-        if cutoff is not None and path.stat().st_mtime > cutoff:
-            continue
-        path.unlink(missing_ok=True)
-        removed += 1
+        try:
+            if path.is_dir():
+                if not any(path.iterdir()):
+                    path.rmdir()
+                continue
+            if cutoff is not None and path.stat().st_mtime > cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            # Still open in the mail client (Windows refuses), or gone meanwhile: the next
+            # sweep tries again. The name is not logged: it is a document's title.
+            log.warning("a draft handed to the mail client could not be deleted yet")
     return removed

@@ -489,7 +489,11 @@ class AppController(QObject):
 
     @Slot()
     def _on_handoff_sweep(self) -> None:
-        self.lane.run(lambda _job: sweep_handoff(True), context="deleting old e-mail drafts")
+        self.lane.run(
+            lambda _job: sweep_handoff(True),
+            on_error=lambda failure: log.warning("sweeping e-mail drafts: %s", failure.message),
+            context="deleting old e-mail drafts",
+        )
 
     @Slot()
     def _on_idle(self) -> None:

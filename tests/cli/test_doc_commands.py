@@ -184,3 +184,30 @@ def test_template_save_history_diff_revert(
     assert code == 0 and "now version 3" in out
     code, source_now, _ = cli(capsys, root, "doc", "template", "show", "certificate")
     assert source_now == source
+
+
+def test_file_mistakes_are_plain_and_store_nothing(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "report.pdf"
+    code, _, err = cli(
+        capsys, root, "doc", "render", "progress_report", "--client", "1", "--out", str(missing)
+    )
+    assert code == 1 and "does not exist" in err
+    code, _, err = cli(
+        capsys, root, "doc", "email", "certificate", "--client", "1", "--out", str(tmp_path)
+    )
+    assert code == 1 and "is a folder" in err
+    code, out, _ = cli(capsys, root, "doc", "list", "--client", "1", "--json")
+    assert json.loads(out) == []
+
+    code, _, err = cli(
+        capsys, root, "doc", "template", "save", "certificate", str(tmp_path / "x.j2")
+    )
+    assert code == 1 and "Could not read" in err and "internal error" not in err
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    code, _, err = cli(
+        capsys, root, "doc", "batch", "certificate", "--clients", "1", "--out-dir", str(a_file)
+    )
+    assert code == 1 and "internal error" not in err

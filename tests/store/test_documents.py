@@ -11,6 +11,7 @@ from pathlib import Path
 
 import docx
 import pytest
+import time_machine
 from pypdf import PdfReader
 
 from coachdesk.documents.sandbox import BrokenTemplateError
@@ -370,3 +371,68 @@ def test_no_decrypted_copy_is_left_behind(
     assert handoff.sweep() == 1
     assert leaks([mark], vault.paths.root, isolated_home, private_tmp) == []
     assert list(isolated_home.joinpath("handoff").iterdir()) == []
+
+
+def test_make_again_keeps_the_session_and_dates_but_moves_an_offer_on(
+    vault: Vault, client_id: int
+) -> None:
+    summary = documents.create_document(vault, client_id, "session_summary")
+    first_note = dict(summary.options)["note"]
+    crm.add_note(vault, client_id, NoteDraft(NoteKind.SESSION, date.today(), "A later session."))
+    again = documents.regenerate(vault, summary.id)
+    assert dict(again.options)["note"] == first_note
+    assert "A later session." not in pdf_text(documents.document_pdf(vault, again.id))
+
+    certificate = documents.create_document(vault, client_id, "certificate")
+    proposal = documents.create_document(vault, client_id, "renewal_proposal", {"price": "900"})
+    later = datetime.now() + timedelta(days=45)
+    with time_machine.travel(later, tick=False):
+        remade = documents.regenerate(vault, certificate.id)
+        offer = documents.regenerate(vault, proposal.id)
+    assert dict(remade.options)["completed_on"] == dict(certificate.options)["completed_on"]
+    assert "valid_until" not in dict(proposal.options)
+    assert dict(offer.options)["price"] == "900"
+    expiry = (later.date() + timedelta(days=30)).strftime("%-d %B %Y")
+    assert expiry in pdf_text(documents.document_pdf(vault, offer.id))
+
+
+def test_a_template_must_also_work_for_a_new_lead(vault: Vault, client_id: int) -> None:
+    source = documents.template_in_use(vault, "coaching_plan").source
+    needs_a_goal = source.replace("<h1>Coaching plan</h1>", "<h1>{{ goals[0].objective }}</h1>")
+    with pytest.raises(BrokenTemplateError) as problem:
+        documents.save_template(vault, "coaching_plan", needs_a_goal)
+    assert problem.value.line == source.splitlines().index("<h1>Coaching plan</h1>") + 1
+
+
+def test_the_email_template_can_quote_the_document_title(vault: Vault, client_id: int) -> None:
+    source = documents.template_in_use(vault, EMAIL_TEMPLATE).source
+    documents.save_template(
+        vault, EMAIL_TEMPLATE, source.replace("{{ document.name }}", "{{ document.title }}", 1)
+    )
+    info = documents.create_document(vault, client_id, "certificate")
+    draft = documents.email_draft(vault, info.id)
+    assert draft.subject.startswith(info.title)
+
+
+def test_a_batch_goes_on_when_the_template_fails_for_one_client(
+    vault: Vault, client_id: int
+) -> None:
+    source = documents.template_in_use(vault, "certificate").source
+    fragile = source.replace(
+        "<h2>{{ client.full_name }}</h2>",
+        "<h2>{{ client.full_name }}</h2>{% if client.company == 'Fragile Ltd' %}"
+        "{{ 1 // 0 }}{% endif %}",
+    )
+    documents.save_template(vault, "certificate", fragile)
+    fragile_id = clients.create_client(
+        vault, ClientDraft(first_name="Fred", company="Fragile Ltd")
+    ).id
+    other = add_client(vault, "Olga", "Other")
+    result = documents.create_batch(vault, "certificate", [client_id, fragile_id, other])
+    assert [d.client_id for d in result.made] == [client_id, other]
+    assert [c for c, _ in result.failed] == [fragile_id]
+    assert "The template failed for this client: Line" in result.failed[0][1]
+    assert not result.template_problem
+
+    stopped = documents.create_batch(vault, "certificate", [fragile_id, other])
+    assert stopped.made == () and "division" in stopped.template_problem

@@ -918,3 +918,12 @@ def test_filters_in_a_template(runner: TemplateRunner) -> None:
     assert runner.render(source, client_context()) == (
         "24 November 2026 / 24 Nov 2026: 1,250.00 EUR\n8 December 2026 / 8 Dec 2026: 95.50 EUR\n"
     )
+
+
+def test_the_worker_never_sees_the_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coachdesk.documents.sandbox import worker_command, worker_environment
+
+    monkeypatch.setenv("COACHDESK_PASSPHRASE", "correct horse")
+    monkeypatch.setenv("COACHDESK_PASSPHRASE_FILE", "/secret")
+    assert not any(key.startswith("COACHDESK_PASSPHRASE") for key in worker_environment())
+    assert "-I" in worker_command()
