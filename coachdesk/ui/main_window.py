@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self._undo: Callable[[], None] | None = None
         self._areas: Areas | None = None
         self._palette: SearchPalette | None = None
+        self._closing = False
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(QSize(880, 560))
 
@@ -496,7 +497,21 @@ class MainWindow(QMainWindow):
             self.resize(1180, 740)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the geometry; the app shuts the lanes down after the window closes."""
+        """Remember the geometry; the app shuts the lanes down after the window closes.
+
+        An unsaved template is shown, and the coach is asked before it is lost.
+        """
+        documents = self._areas.documents if self._areas is not None else None
+        if documents is not None and documents.has_unsaved_changes and not self._closing:
+            event.ignore()
+            self.show_area("Documents")
+
+            def close_anyway() -> None:
+                self._closing = True
+                self.close()
+
+            documents.maybe_leave(close_anyway)
+            return
         self.prepare_lock()
         self.save_geometry()
         super().closeEvent(event)

@@ -209,3 +209,27 @@ def test_make_documents_for_the_selected_clients(qtbot: QtBot, window: MainWindo
     assert dialog is not None and dialog.isVisible()
     assert sorted(dialog.client_ids) == sorted(window.clients.selected_client_ids())
     dialog.reject()
+
+
+def test_closing_with_an_unsaved_template_asks_first(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coachdesk.ui.views import templates
+
+    questions: list[Callable[[int], None]] = []
+    monkeypatch.setattr(templates, "ask_discard", lambda _parent, answer: questions.append(answer))
+    view = window.documents
+    with qtbot.waitSignal(view.preview_updated, timeout=WAIT_MS):
+        window.show_area("Documents")
+    qtbot.keyClicks(view.editor, "x")
+    window.show_area("Clients")
+    questions.pop()(QMessageBox.StandardButton.Cancel.value)
+
+    window.close()
+    assert window.isVisible() and window.current_area == "Documents"
+    questions.pop()(QMessageBox.StandardButton.Cancel.value)
+    assert window.isVisible() and view.has_unsaved_changes
+
+    window.close()
+    questions.pop()(QMessageBox.StandardButton.Discard.value)
+    assert not window.isVisible()

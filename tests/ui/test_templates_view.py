@@ -198,6 +198,32 @@ def test_only_the_newest_text_is_previewed(qtbot: QtBot, ops: VaultOps) -> None:
     assert updates == [view.preview.page_count]
 
 
+def test_typing_on_while_a_save_runs_is_kept_as_unsaved(qtbot: QtBot, ops: VaultOps) -> None:
+    view = show_view(qtbot, ops)
+    open_template(qtbot, view, "Certificate of completion")
+    view.editor.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(view.editor, "<p>First</p>")
+    saved_text = view.source()
+    release = threading.Event()
+    ops.lane.run(lambda _job: release.wait(WAIT_MS / 1000), context="holding the lane")
+    try:
+        click(qtbot, view.save_button)
+        qtbot.keyClicks(view.editor, "<p>Second</p>")
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: view.template_list.currentItem().text().endswith("•"), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            on_lane(qtbot, ops, lambda v: documents.template_in_use(v, "certificate")).number == 2
+        ),
+        timeout=WAIT_MS,
+    )
+    assert view.source() == saved_text + "<p>Second</p>"
+    assert view.has_unsaved_changes
+    saved = on_lane(qtbot, ops, lambda v: documents.template_in_use(v, "certificate"))
+    assert saved.source == saved_text
+
+
 def test_history_shows_what_changed_and_reverts_to_version_one(qtbot: QtBot, ops: VaultOps) -> None:
     first = on_lane(qtbot, ops, lambda vault: documents.template_in_use(vault, "progress_report"))
     changed = first.source.replace(

@@ -1439,12 +1439,10 @@ class TemplatesView(LazyView):
                 item.setData(STATUS_ROLE, version_text(version))
         if version.key != self._key:
             return
+        # Never replace the editor's text here: the coach may have typed on while the
+        # save ran. What differs from the saved version simply stays unsaved.
         self._saved_source = version.source
-        if self.source() != version.source:
-            self._set_editor_text(version.source)
-            self._preview_now()
-        else:
-            self._set_dirty(False)
+        self._set_dirty(self.source() != version.source)
         self._show_header()
 
     @Slot()
