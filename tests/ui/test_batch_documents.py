@@ -35,8 +35,8 @@ PEOPLE = (
     ("Barbara", "Liskov", ("spring",)),
     ("Edsger", "Dijkstra", ()),
 )
-# Fills in for the sample client (one goal) but divides by zero for a client without goals.
-BROKEN_LINE = "<p>{{ 100 // (goals | length) }} percent</p>"
+# Fine for the sample clients a save is checked against; fails for Ada, the first to be made.
+BROKEN_LINE = '<p>{% if client.last_name == "Lovelace" %}{{ 1 // 0 }}{% endif %}</p>'
 
 
 @pytest.fixture
