@@ -16,14 +16,12 @@ from typing import NoReturn
 
 from coachdesk import __version__
 from coachdesk.cli.secrets import given_passphrase, secret_store
-from coachdesk.documents.types import DOC_TYPES, template_names
+from coachdesk.documents.types import DOC_TYPES, FORMATS, template_names
 from coachdesk.domain.clients import ClientStatus, ClientType, Objective
 from coachdesk.domain.errors import KnownError
 from coachdesk.paths import default_vault_dir
 from coachdesk.settings import LAST_VAULT, MachineSettings
 from coachdesk.store.keychain import SecretStore
-
-FORMATS = ("pdf", "docx")
 
 
 class _Parser(argparse.ArgumentParser):

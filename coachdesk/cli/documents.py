@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coachdesk.cli import output
-from coachdesk.documents.types import DOC_TYPES, template_title
+from coachdesk.documents.types import DOC_TYPES, FORMATS, template_title
 from coachdesk.domain.documents import diff
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.services import documents, files, segments
@@ -26,7 +26,7 @@ def _options(pairs: list[str]) -> dict[str, str]:
 
 def _format(args: argparse.Namespace) -> str:
     fmt = args.format or args.out.suffix.lstrip(".").lower()
-    if fmt not in documents.FORMATS:
+    if fmt not in FORMATS:
         raise ValidationError({"format": "Give --format pdf or docx (or an --out ending in one)."})
     return str(fmt)
 

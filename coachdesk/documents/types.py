@@ -11,6 +11,7 @@ from decimal import Decimal
 from coachdesk.domain.errors import NotFoundError, ValidationError
 
 EMAIL_TEMPLATE = "email"
+FORMATS = ("pdf", "docx")  # what a document can be saved as
 # Every top-level name a document template may read; the context builder fills them all.
 CONTEXT_NAMES = frozenset(
     {"practice", "client", "goals", "notes", "follow_ups", "note", "options", "today", "document"}

@@ -23,7 +23,13 @@ from coachdesk.documents.context import Record, build, chosen_note
 from coachdesk.documents.docx import write_docx
 from coachdesk.documents.pdf import write_pdf
 from coachdesk.documents.sandbox import BrokenTemplateError, RunawayTemplateError
-from coachdesk.documents.types import EMAIL_TEMPLATE, doc_type, template_file, template_names
+from coachdesk.documents.types import (
+    EMAIL_TEMPLATE,
+    FORMATS,
+    doc_type,
+    template_file,
+    template_names,
+)
 from coachdesk.domain.clients import display_name
 from coachdesk.domain.documents import DocumentInfo, TemplateOrigin, TemplateVersion, file_name
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
@@ -41,8 +47,6 @@ from coachdesk.store.tables import (
     TemplateVersionTable,
 )
 from coachdesk.store.vault import Vault
-
-FORMATS = ("pdf", "docx")
 
 
 def _now() -> datetime:

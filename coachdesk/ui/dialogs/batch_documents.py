@@ -14,20 +14,18 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QRegularExpressionValidator
+from PySide6.QtCore import QStringListModel, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListView,
     QMessageBox,
     QProgressBar,
@@ -38,11 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coachdesk.documents.types import DOC_TYPES, DocType, Option, OptionKind, doc_type
+from coachdesk.documents.types import DOC_TYPES, DocType, OptionKind, doc_type
 from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.segments import ClientFilter, Segment
 from coachdesk.ui.compat import delete_soon
-from coachdesk.ui.dialogs.record_editor import date_edit, py_date
+from coachdesk.ui.dialogs.new_document import OptionField
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure, Job
 from coachdesk.ui.ops import VaultOps
@@ -362,6 +360,7 @@ class BatchDocumentsDialog(QDialog):
         self._job: Job[BatchOutcome] | None = None
         self._outcome: BatchOutcome | None = None
         self.option_fields: dict[str, QWidget] = {}
+        self._fields: list[OptionField] = []
         self.option_errors = FieldErrors()
         self.stop_question: QMessageBox | None = None
         self._fit_timer = QTimer(self)
@@ -643,40 +642,7 @@ class BatchDocumentsDialog(QDialog):
 
     def option_values(self) -> dict[str, str]:
         """The options as the form holds them (session notes are left to their default)."""
-        values: dict[str, str] = {}
-        for kind_option in doc_type(self.doc_key).options:
-            widget = self.option_fields.get(kind_option.key)
-            if isinstance(widget, QDateEdit):
-                values[kind_option.key] = py_date(widget.date()).isoformat()
-            elif isinstance(widget, QCheckBox):
-                values[kind_option.key] = "yes" if widget.isChecked() else "no"
-            elif isinstance(widget, QLineEdit):
-                values[kind_option.key] = widget.text().strip()
-        return values
-
-    def _option_widget(self, option: Option) -> QWidget | None:
-        today = date.today()
-        default = option.default_value(today)
-        match option.kind:
-            case OptionKind.DATE:
-                return date_edit(date.fromisoformat(default) if default else today)
-            case OptionKind.YES_NO:
-                check = QCheckBox(option.label)
-                check.setChecked(default == "yes")
-                return check
-            case OptionKind.NUMBER:
-                edit = QLineEdit(default)
-                edit.setValidator(
-                    QRegularExpressionValidator(QRegularExpression(r"\d{0,9}(\.\d{0,2})?"), edit)
-                )
-                edit.setMaximumWidth(140)
-                edit.setPlaceholderText(default or "none")
-                return edit
-            case OptionKind.SESSION_NOTE:
-                return None
-        edit = QLineEdit(default)
-        edit.setPlaceholderText(default)
-        return edit
+        return {field.option.key: field.value for field in self._fields}
 
     def _rebuild_options(self, kind: DocType) -> None:
         while self.options_form.rowCount():
@@ -686,16 +652,19 @@ class BatchDocumentsDialog(QDialog):
                 if widget is not None:
                     widget.setParent(None)
                     delete_soon(widget, self)
-        self.option_fields = {}
         self.option_errors = FieldErrors()
-        for option in kind.options:
-            widget = self._option_widget(option)
-            if widget is None:
-                continue
-            widget.setAccessibleName(option.label)
-            self.option_fields[option.key] = widget
-            block = self.option_errors.add(option.key, widget)
-            label = "" if isinstance(widget, QCheckBox) else f"{option.label}:"
+        today = date.today()
+        # Each client's own latest session note is used: there is no one note to choose.
+        self._fields = [
+            OptionField(option, today)
+            for option in kind.options
+            if option.kind is not OptionKind.SESSION_NOTE
+        ]
+        self.option_fields = {field.option.key: field.widget for field in self._fields}
+        for field in self._fields:
+            field.widget.setAccessibleName(field.option.label)
+            block = self.option_errors.add(field.option.key, field.widget)
+            label = f"{field.label}:" if field.label else ""
             self.options_form.addRow(label, block)
         self.options_box.setVisible(bool(self.option_fields))
         self.note_hint.setVisible(any(o.kind is OptionKind.SESSION_NOTE for o in kind.options))
