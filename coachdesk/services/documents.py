@@ -269,8 +269,9 @@ def _info(row: GeneratedDocumentTable, client_name: str, number: int, size: int)
 
 
 def _store(
-    vault: Vault, client_id: int, key: str, made: _Made, pdf: bytes, now: datetime
+    vault: Vault, setup: _Setup, client_id: int, made: _Made, pdf: bytes, now: datetime
 ) -> DocumentInfo:
+    key = setup.key
     blob = vault.attachments.put(pdf)
     try:
         with vault.writing() as session:
@@ -278,6 +279,9 @@ def _store(
             if client is None or client.deleted_at is not None:
                 raise NotFoundError(f"There is no client #{client_id}.")
             attachment = attachments.add_row(session, blob, pdf, "application/pdf", now)
+            logo_id = setup.profile.logo_attachment_id
+            if logo_id is not None and session.get(AttachmentTable, logo_id) is None:
+                logo_id = None  # replaced while a batch ran
             row = GeneratedDocumentTable(
                 client_id=client_id,
                 doc_type=key,
@@ -286,6 +290,14 @@ def _store(
                 options=json.dumps(made.options, sort_keys=True),
                 structure=model.to_json(made.document),
                 pdf_attachment_id=attachment.id,
+                letterhead=json.dumps(
+                    {
+                        "practice_name": setup.letterhead.practice_name,
+                        "coach_name": setup.letterhead.coach_name,
+                        "paper": setup.paper,
+                    }
+                ),
+                logo_attachment_id=logo_id,
                 created_at=now,
             )
             session.add(row)
@@ -318,7 +330,7 @@ def _create(
         record = _record(session, client_id)
     made = _make(setup, record, options)
     pdf = write_pdf(made.document, setup.letterhead, setup.paper)
-    return _store(vault, client_id, setup.key, made, pdf, _now())
+    return _store(vault, setup, client_id, made, pdf, _now())
 
 
 def list_documents(vault: Vault, client_id: int) -> list[DocumentInfo]:
@@ -376,10 +388,19 @@ def document_pdf(vault: Vault, document_id: int) -> bytes:
 
 
 def document_docx(vault: Vault, document_id: int) -> bytes:
-    """The document as DOCX, written from the same structure as its PDF."""
+    """The document as DOCX, from the same structure and letterhead as its PDF."""
     with vault.reading() as session:
-        structure = model.from_json(_document_row(session, document_id).structure)
-    return write_docx(structure, _letterhead(vault), _paper(vault))
+        row = _document_row(session, document_id)
+        structure = model.from_json(row.structure)
+        made_with = json.loads(row.letterhead)
+        logo = session.get(AttachmentTable, row.logo_attachment_id or 0)
+        logo_blob = logo.blob_name if logo is not None else None
+    letterhead = model.Letterhead(
+        practice_name=made_with["practice_name"],
+        coach_name=made_with["coach_name"],
+        logo=vault.attachments.get(logo_blob) if logo_blob else None,
+    )
+    return write_docx(structure, letterhead, made_with["paper"])
 
 
 def regenerate(vault: Vault, document_id: int) -> DocumentInfo:
@@ -397,14 +418,16 @@ def delete_document(vault: Vault, document_id: int) -> None:
     with vault.writing() as session:
         row = _document_row(session, document_id)
         blob = session.get(AttachmentTable, row.pdf_attachment_id)
+        logo_id = row.logo_attachment_id
+        logos = {logo_id} if logo_id is not None else set()
         session.delete(row)
-        session.flush()  # the document row goes before the attachment it points at
-        blob_name = ""
+        session.flush()  # the document row goes before the attachments it points at
+        gone = store.release_logos(session, logos)
         if blob is not None:
-            blob_name = blob.blob_name
+            gone.append(blob.blob_name)
             session.delete(blob)
         audit.append(session, vault.actor, "document", document_id, "delete")
-    if blob_name:
+    for blob_name in gone:
         vault.attachments.delete(blob_name)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
-from coachdesk.store import attachments, audit
+from coachdesk.store import attachments, audit, documents
 from coachdesk.store.tables import AttachmentTable, PracticeTable
 from coachdesk.store.vault import Vault
 
@@ -82,7 +82,8 @@ def save_profile(
                 attachment = attachments.add_row(session, new_blob, logo, media_type, now)
                 old = session.get(AttachmentTable, row.logo_attachment_id or 0)
                 row.logo_attachment_id = attachment.id
-                if old is not None:
+                # Documents made with the old logo keep it for "Save as Word".
+                if old is not None and not documents.logo_in_use(session, old.id):
                     old_blob = old.blob_name
                     session.delete(old)
                 changed.append("logo")

@@ -257,8 +257,8 @@ def list_rows(
 def purge(session: Session, client_ids: list[int]) -> list[str]:
     """Delete rows for good (children go by ON DELETE CASCADE); unused tags are dropped.
 
-    Returns the blob names of the clients' photos and documents, whose rows go too:
-    the caller deletes the files after the commit.
+    Returns the blob names of the clients' photos and documents (and of old logos only
+    their documents used), whose rows go too: the caller deletes the files after the commit.
     """
     search.drop_clients(session, client_ids)
     photos = select(AttachmentTable.id, AttachmentTable.blob_name).join(
@@ -266,10 +266,11 @@ def purge(session: Session, client_ids: list[int]) -> list[str]:
     )
     blobs = [(i, b) for i, b in session.execute(photos.where(ClientTable.id.in_(client_ids)))]
     blobs += documents.client_blobs(session, client_ids)
+    logos = documents.client_logos(session, client_ids)
     session.execute(delete(ClientTable).where(ClientTable.id.in_(client_ids)))
     session.execute(delete(AttachmentTable).where(AttachmentTable.id.in_([i for i, _ in blobs])))
     drop_unused_tags(session)
-    return [blob for _, blob in blobs]
+    return [blob for _, blob in blobs] + documents.release_logos(session, logos)
 
 
 def drop_unused_tags(session: Session) -> None:

@@ -9,7 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachdesk.domain.documents import TemplateOrigin, TemplateVersion
-from coachdesk.store.tables import AttachmentTable, GeneratedDocumentTable, TemplateVersionTable
+from coachdesk.store.tables import (
+    AttachmentTable,
+    GeneratedDocumentTable,
+    PracticeTable,
+    TemplateVersionTable,
+)
 
 
 def source_sha(source: str) -> str:
@@ -122,3 +127,45 @@ def client_blobs(session: Session, client_ids: list[int]) -> list[tuple[int, str
         .where(GeneratedDocumentTable.client_id.in_(client_ids))
     )
     return [(i, b) for i, b in session.execute(query)]
+
+
+def logo_in_use(session: Session, attachment_id: int) -> bool:
+    """Whether a made document still prints this logo (so it must be kept)."""
+    return (
+        session.scalar(
+            select(GeneratedDocumentTable.id)
+            .where(GeneratedDocumentTable.logo_attachment_id == attachment_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def client_logos(session: Session, client_ids: list[int]) -> set[int]:
+    """The logos the clients' documents were made with."""
+    return {
+        logo
+        for logo in session.scalars(
+            select(GeneratedDocumentTable.logo_attachment_id).where(
+                GeneratedDocumentTable.client_id.in_(client_ids)
+            )
+        )
+        if logo is not None
+    }
+
+
+def release_logos(session: Session, candidates: set[int]) -> list[str]:
+    """Delete old logos no document and not the practice uses any more; their blob names.
+
+    Call after the documents that used them are gone (the caller deletes the files
+    after the commit).
+    """
+    current = session.scalar(select(PracticeTable.logo_attachment_id))
+    released = []
+    for attachment_id in sorted(candidates - {current}):
+        row = session.get(AttachmentTable, attachment_id)
+        if row is not None and not logo_in_use(session, attachment_id):
+            released.append(row.blob_name)
+            session.delete(row)
+    session.flush()
+    return released

@@ -387,4 +387,8 @@ class GeneratedDocumentTable(Base):
     options: Mapped[str] = mapped_column(Text, default="{}")
     structure: Mapped[str] = mapped_column(Text)
     pdf_attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    # The letterhead it was made with (practice and coach name, paper), and the logo,
+    # so a later "Save as Word" matches the PDF even after the profile changed.
+    letterhead: Mapped[str] = mapped_column(Text, default="{}")
+    logo_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     created_at: Mapped[datetime]

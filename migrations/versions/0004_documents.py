@@ -44,12 +44,19 @@ def upgrade() -> None:
         sa.Column("options", sa.Text(), nullable=False),
         sa.Column("structure", sa.Text(), nullable=False),
         sa.Column("pdf_attachment_id", sa.Integer(), nullable=False),
+        sa.Column("letterhead", sa.Text(), nullable=False),
+        sa.Column("logo_attachment_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"],
             ["clients.id"],
             name=op.f("fk_generated_documents_client_id_clients"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["logo_attachment_id"],
+            ["attachments.id"],
+            name=op.f("fk_generated_documents_logo_attachment_id_attachments"),
         ),
         sa.ForeignKeyConstraint(
             ["pdf_attachment_id"],

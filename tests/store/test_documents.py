@@ -436,3 +436,32 @@ def test_a_batch_goes_on_when_the_template_fails_for_one_client(
 
     stopped = documents.create_batch(vault, "certificate", [fragile_id, other])
     assert stopped.made == () and "division" in stopped.template_problem
+
+
+def test_save_as_word_later_keeps_the_letterhead_the_pdf_was_made_with(
+    vault: Vault, client_id: int
+) -> None:
+    first_logo = practice.logo_bytes(vault)
+    info = documents.create_document(vault, client_id, "progress_report")
+    blobs = len(files_under(vault.paths.attachments))
+    practice.save_profile(
+        vault,
+        PracticeProfile("Sam Rivera", "Northstar Mentoring", "Europe/London", "EUR"),
+        logo=image_bytes("JPEG", size=(80, 40)),
+    )
+    assert len(files_under(vault.paths.attachments)) == blobs + 1  # the old logo is kept
+    word = docx.Document(io.BytesIO(documents.document_docx(vault, info.id)))
+    header = word.sections[0].header.part.blob.decode()
+    assert "Brightpath Coaching" in header and "Northstar" not in header
+    images = [
+        rel.target_part.blob
+        for rel in word.sections[0].header.part.rels.values()
+        if "image" in rel.reltype
+    ]
+    assert images == [first_logo]
+
+    newer = documents.create_document(vault, client_id, "certificate")
+    assert "Northstar Mentoring" in pdf_text(documents.document_pdf(vault, newer.id))
+    assert len(files_under(vault.paths.attachments)) == blobs + 2  # + the certificate
+    documents.delete_document(vault, info.id)  # the last document with the old logo
+    assert len(files_under(vault.paths.attachments)) == blobs  # its PDF and the old logo went
