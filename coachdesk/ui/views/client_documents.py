@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -68,6 +68,8 @@ FORMATS = {
     "docx": ("Word", "Word documents (*.docx)"),
 }
 PREVIEW_DELAY_MS = 150
+
+T = TypeVar("T")
 
 
 # Run on the db lane. The services are imported there, on first use.
@@ -667,23 +669,37 @@ class ClientDocuments(QWidget):
 
     # E-mail ------------------------------------------------------------------
 
-    @Slot()
-    def _on_email_clicked(self) -> None:
+    def _run_on_current(
+        self,
+        button: QPushButton,
+        fn: Callable[[Vault, int], T],
+        on_done: Callable[[T], None],
+        context: str,
+        changes: str | None = None,
+    ) -> None:
+        """Run `fn(vault, id)` for the selected document, its button off until it is done."""
         info = self.current_document()
         if info is None:
             return
         self.show_message(None)
-        self.email_button.setEnabled(False)
+        button.setEnabled(False)
         document_id = info.id
         job = self._ops.run(
-            lambda vault: hand_off_email(vault, document_id),
-            on_done=self._on_email_ready,
+            lambda vault: fn(vault, document_id),
+            on_done=on_done,
             on_error=self._on_action_failed,
+            changes=changes,
             owner=self,
-            context="preparing an e-mail draft",
+            context=context,
         )
         if job is None:
             self._update_buttons()
+
+    @Slot()
+    def _on_email_clicked(self) -> None:
+        self._run_on_current(
+            self.email_button, hand_off_email, self._on_email_ready, "preparing an e-mail draft"
+        )
 
     @Slot(object)
     def _on_email_ready(self, draft: HandedOff) -> None:
@@ -747,22 +763,13 @@ class ClientDocuments(QWidget):
 
     @Slot()
     def _on_make_again_clicked(self) -> None:
-        info = self.current_document()
-        if info is None:
-            return
-        self.show_message(None)
-        self.again_button.setEnabled(False)
-        document_id = info.id
-        job = self._ops.run(
-            lambda vault: make_again(vault, document_id),
-            on_done=self._on_made_again,
-            on_error=self._on_action_failed,
+        self._run_on_current(
+            self.again_button,
+            make_again,
+            self._on_made_again,
+            "making a document again",
             changes="documents",
-            owner=self,
-            context="making a document again",
         )
-        if job is None:
-            self._update_buttons()
 
     @Slot(object)
     def _on_made_again(self, info: DocumentInfo) -> None:
