@@ -392,3 +392,218 @@ class GeneratedDocumentTable(Base):
     letterhead: Mapped[str] = mapped_column(Text, default="{}")
     logo_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     created_at: Mapped[datetime]
+
+
+class OfferTable(Base):
+    """An offer in the service catalog; its terms live in versions."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+
+
+class OfferVersionTable(Base):
+    """The terms of an offer as they were from one save on; enrolments point here."""
+
+    __tablename__ = "offer_versions"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "number"),
+        CheckConstraint("tier IN ('self_serve', 'group', 'premium')", name="tier_known"),
+        CheckConstraint(
+            "payment_terms IN ('upfront', 'instalments', 'per_session')", name="terms_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    tier: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    included: Mapped[str] = mapped_column(Text, default="[]")
+    excluded: Mapped[str] = mapped_column(Text, default="[]")
+    timeline: Mapped[str] = mapped_column(String(200), default="")
+    session_count: Mapped[int] = mapped_column(Integer)
+    session_minutes: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    payment_terms: Mapped[str] = mapped_column(String(16))
+    instalments: Mapped[int] = mapped_column(Integer, default=1)
+    notice_hours: Mapped[int] = mapped_column(Integer)
+    late_cancel_counts: Mapped[bool] = mapped_column(Boolean)
+    no_show_counts: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
+class CohortTable(Base):
+    """A group programme: many clients enrolled in one offer, sharing its sessions."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    offer_version_id: Mapped[int] = mapped_column(ForeignKey("offer_versions.id"))
+    start_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
+class EnrolmentTable(Base):
+    """A client bought an offer version: the allowance and price they were sold."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    offer_version_id: Mapped[int] = mapped_column(ForeignKey("offer_versions.id"))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    sessions_allowed: Mapped[int] = mapped_column(Integer)
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date | None] = mapped_column(Date)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class SessionTable(Base):
+    """A booked session: UTC time plus the coach's and the client's zones."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('scheduled', 'done', 'no_show', 'late_cancel', 'cancelled', 'rescheduled')",
+            name="status_known",
+        ),
+        CheckConstraint("(client_id IS NULL) != (cohort_id IS NULL)", name="client_or_cohort"),
+        Index("ix_sessions_starts_at", "starts_at"),
+        Index("ix_sessions_client", "client_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="SET NULL")
+    )
+    series_id: Mapped[str] = mapped_column(String(32), default="")
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer)
+    coach_zone: Mapped[str] = mapped_column(String(64))
+    client_zone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    rescheduled_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WorkingHoursTable(Base):
+    """A stretch of a weekday the coach works, in the coach's zone."""
+
+    __tablename__ = "working_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class BlockedDateTable(Base):
+    """A day the coach does not take sessions."""
+
+    __tablename__ = "blocked_dates"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class BusyTimeTable(Base):
+    """A busy time imported from another calendar (times only, no titles)."""
+
+    __tablename__ = "busy_times"
+    __table_args__ = (
+        UniqueConstraint("source", "uid", "starts_at"),
+        Index("ix_busy_times_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(120))
+    uid: Mapped[str] = mapped_column(String(255))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class InvoiceTable(Base):
+    """An invoice or credit note; numbered (without gaps) when it is issued."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("number_year", "number_seq"),
+        CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind_known"),
+        CheckConstraint(
+            "status IN ('draft', 'sent', 'partly_paid', 'paid', 'overdue', 'void')",
+            name="status_known",
+        ),
+        Index("ix_invoices_client", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="invoice")
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number_seq: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    credits_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InvoiceLineTable(Base):
+    """One line of an invoice."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_minor: Mapped[int] = mapped_column(Integer)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    enrolment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="SET NULL")
+    )
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+
+
+class PaymentTable(Base):
+    """Money received against an invoice."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
