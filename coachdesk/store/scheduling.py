@@ -1,0 +1,162 @@
+"""Sessions, offers, enrolments and availability: queries shared by the services."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachdesk.domain.clients import display_name
+from coachdesk.domain.scheduling import (
+    Busy,
+    OfferTerms,
+    PaymentTerms,
+    SessionStatus,
+    Tier,
+    WorkingHours,
+)
+from coachdesk.domain.scheduling import Session as BookedSession
+from coachdesk.store.tables import (
+    BlockedDateTable,
+    BusyTimeTable,
+    ClientTable,
+    OfferVersionTable,
+    SessionTable,
+    WorkingHoursTable,
+)
+
+
+def to_terms(row: OfferVersionTable) -> OfferTerms:
+    """The plain terms of a stored offer version."""
+    return OfferTerms(
+        name=row.name,
+        tier=Tier(row.tier),
+        outcome=row.outcome,
+        included=tuple(json.loads(row.included)),
+        excluded=tuple(json.loads(row.excluded)),
+        timeline=row.timeline,
+        session_count=row.session_count,
+        session_minutes=row.session_minutes,
+        price_minor=row.price_minor,
+        currency=row.currency,
+        tax_rate_bp=row.tax_rate_bp,
+        payment_terms=PaymentTerms(row.payment_terms),
+        instalments=row.instalments,
+        notice_hours=row.notice_hours,
+        late_cancel_counts=row.late_cancel_counts,
+        no_show_counts=row.no_show_counts,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
+def terms_columns(terms: OfferTerms) -> dict[str, object]:
+    """The columns of an offer version holding `terms`."""
+    return {
+        "name": terms.name,
+        "tier": str(terms.tier),
+        "outcome": terms.outcome,
+        "included": json.dumps(list(terms.included), ensure_ascii=False),
+        "excluded": json.dumps(list(terms.excluded), ensure_ascii=False),
+        "timeline": terms.timeline,
+        "session_count": terms.session_count,
+        "session_minutes": terms.session_minutes,
+        "price_minor": terms.price_minor,
+        "currency": terms.currency,
+        "tax_rate_bp": terms.tax_rate_bp,
+        "payment_terms": str(terms.payment_terms),
+        "instalments": terms.instalments,
+        "notice_hours": terms.notice_hours,
+        "late_cancel_counts": terms.late_cancel_counts,
+        "no_show_counts": terms.no_show_counts,
+        "valid_from": terms.valid_from,
+        "valid_until": terms.valid_until,
+    }
+
+
+def to_session(row: SessionTable, client_name: str = "") -> BookedSession:
+    """The plain form of a stored session."""
+    return BookedSession(
+        id=row.id,
+        uid=row.uid,
+        client_id=row.client_id,
+        client_name=client_name,
+        cohort_id=row.cohort_id,
+        enrolment_id=row.enrolment_id,
+        starts_at=row.starts_at,
+        minutes=row.minutes,
+        coach_zone=row.coach_zone,
+        client_zone=row.client_zone,
+        status=SessionStatus(row.status),
+        location=row.location,
+        sequence=row.sequence,
+        series_id=row.series_id,
+        override_reason=row.override_reason,
+    )
+
+
+def sessions_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    client_id: int | None = None,
+    statuses: tuple[SessionStatus, ...] = (),
+) -> list[BookedSession]:
+    """Sessions starting in [start, end) (naive UTC), soonest first, with client names.
+
+    Sessions of clients in the Trash are left out.
+    """
+    query = (
+        select(
+            SessionTable,
+            ClientTable.first_name,
+            ClientTable.last_name,
+            ClientTable.preferred_name,
+            ClientTable.deleted_at,
+        )
+        .outerjoin(ClientTable, ClientTable.id == SessionTable.client_id)
+        .where(SessionTable.starts_at >= start, SessionTable.starts_at < end)
+        .order_by(SessionTable.starts_at, SessionTable.id)
+    )
+    if client_id is not None:
+        query = query.where(SessionTable.client_id == client_id)
+    if statuses:
+        query = query.where(SessionTable.status.in_([str(s) for s in statuses]))
+    found = []
+    for row, first, last, preferred, deleted in session.execute(query):
+        if row.client_id is not None and deleted is not None:
+            continue
+        name = display_name(first, last, preferred) if row.client_id is not None else ""
+        found.append(to_session(row, name))
+    return found
+
+
+def working_hours(session: Session) -> list[WorkingHours]:
+    """The coach's weekly hours, by day and start."""
+    rows = session.scalars(
+        select(WorkingHoursTable).order_by(
+            WorkingHoursTable.weekday, WorkingHoursTable.start_minute
+        )
+    )
+    return [WorkingHours(r.weekday, r.start_minute, r.end_minute) for r in rows]
+
+
+def blocked_dates(session: Session, start: date, end: date) -> list[date]:
+    """Blocked days in [start, end]."""
+    return list(
+        session.scalars(
+            select(BlockedDateTable.day).where(
+                BlockedDateTable.day >= start, BlockedDateTable.day <= end
+            )
+        )
+    )
+
+
+def busy_between(session: Session, start: datetime, end: datetime) -> list[Busy]:
+    """Imported busy times overlapping [start, end)."""
+    rows = session.scalars(
+        select(BusyTimeTable).where(BusyTimeTable.starts_at < end, BusyTimeTable.ends_at > start)
+    )
+    return [Busy(r.starts_at, r.ends_at) for r in rows]
