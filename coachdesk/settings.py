@@ -73,9 +73,34 @@ PAPER_SIZE = Setting(
     "The paper size of generated documents.",
     choices=("A4", "Letter"),
 )
+BOOKING_GATE = Setting(
+    "booking_gate",
+    "warn",
+    "vault",
+    "Booking for a client with an overdue invoice or no sessions left: block, warn or off.",
+    choices=("block", "warn", "off"),
+)
+INVOICE_PREFIX = Setting("invoice_prefix", "INV", "vault", "What invoice numbers start with.")
+INVOICE_DUE_DAYS = Setting(
+    "invoice_due_days", 14, "vault", "Days from issue to an invoice's due date.", 0, 365
+)
+REMINDER_HOURS = Setting(
+    "reminder_hours", 24, "vault", "Remind the coach this many hours before a session.", 1, 168
+)
 LAST_VAULT = Setting("last_vault", "", "machine", "The vault folder opened last time.")
 
-REGISTRY: dict[str, Setting] = {s.key: s for s in (AUTO_LOCK_MINUTES, PAPER_SIZE, LAST_VAULT)}
+REGISTRY: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        AUTO_LOCK_MINUTES,
+        PAPER_SIZE,
+        BOOKING_GATE,
+        INVOICE_PREFIX,
+        INVOICE_DUE_DAYS,
+        REMINDER_HOURS,
+        LAST_VAULT,
+    )
+}
 
 
 class MachineSettings:

@@ -12,9 +12,13 @@ from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.settings import (
     AUTO_LOCK_MINUTES,
+    BOOKING_GATE,
+    INVOICE_DUE_DAYS,
+    INVOICE_PREFIX,
     LAST_VAULT,
     PAPER_SIZE,
     REGISTRY,
+    REMINDER_HOURS,
     MachineSettings,
     Setting,
 )
@@ -115,6 +119,10 @@ def test_registry_declares_each_setting_once() -> None:
     assert REGISTRY == {
         "auto_lock_minutes": AUTO_LOCK_MINUTES,
         "paper_size": PAPER_SIZE,
+        "booking_gate": BOOKING_GATE,
+        "invoice_prefix": INVOICE_PREFIX,
+        "invoice_due_days": INVOICE_DUE_DAYS,
+        "reminder_hours": REMINDER_HOURS,
         "last_vault": LAST_VAULT,
     }
     for setting in REGISTRY.values():
