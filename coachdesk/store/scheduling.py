@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from coachdesk.domain.billing import LineDraft, totals
 from coachdesk.domain.clients import display_name
 from coachdesk.domain.scheduling import (
     Busy,
     OfferTerms,
     PaymentTerms,
+    Policy,
     SessionStatus,
     Tier,
     WorkingHours,
+    uses_allowance,
 )
 from coachdesk.domain.scheduling import Session as BookedSession
 from coachdesk.store.tables import (
     BlockedDateTable,
     BusyTimeTable,
     ClientTable,
+    EnrolmentTable,
+    InvoiceLineTable,
+    InvoiceTable,
     OfferVersionTable,
+    PaymentTable,
     SessionTable,
     WorkingHoursTable,
 )
@@ -160,3 +168,69 @@ def busy_between(session: Session, start: datetime, end: datetime) -> list[Busy]
         select(BusyTimeTable).where(BusyTimeTable.starts_at < end, BusyTimeTable.ends_at > start)
     )
     return [Busy(r.starts_at, r.ends_at) for r in rows]
+
+
+def policy_of(row: OfferVersionTable) -> Policy:
+    """The cancellation and notice rules of an offer version."""
+    return Policy(row.notice_hours, row.late_cancel_counts, row.no_show_counts)
+
+
+def sessions_counted(session: Session, enrolment: EnrolmentTable, policy: Policy) -> int:
+    """Sessions that use up `enrolment`'s allowance under `policy`.
+
+    A client's own sessions booked on the enrolment count, and so does every session
+    of the cohort the enrolment belongs to.
+    """
+    mine = SessionTable.enrolment_id == enrolment.id
+    query = select(SessionTable.status).where(
+        or_(mine, SessionTable.cohort_id == enrolment.cohort_id)
+        if enrolment.cohort_id is not None
+        else mine
+    )
+    return sum(
+        1 for status in session.scalars(query) if uses_allowance(SessionStatus(status), policy)
+    )
+
+
+class OverdueInvoice(NamedTuple):
+    """An invoice past its due date with money still owed."""
+
+    number: str
+    due_minor: int
+    currency: str
+    due_on: date
+
+
+def overdue_invoices(session: Session, client_id: int, today: date) -> list[OverdueInvoice]:
+    """A client's sent or partly paid invoices due before `today` and not fully paid."""
+    rows = session.scalars(
+        select(InvoiceTable)
+        .where(
+            InvoiceTable.client_id == client_id,
+            InvoiceTable.kind == "invoice",
+            InvoiceTable.status.in_(["sent", "partly_paid"]),
+            InvoiceTable.due_on < today,
+        )
+        .order_by(InvoiceTable.due_on, InvoiceTable.id)
+    ).all()
+    found = []
+    for invoice in rows:
+        lines = tuple(
+            LineDraft(line.description, line.quantity, line.unit_minor, line.tax_rate_bp)
+            for line in session.scalars(
+                select(InvoiceLineTable).where(InvoiceLineTable.invoice_id == invoice.id)
+            )
+        )
+        paid = sum(
+            session.scalars(
+                select(PaymentTable.amount_minor).where(PaymentTable.invoice_id == invoice.id)
+            )
+        )
+        due = totals(lines, paid).due_minor
+        if due > 0 and invoice.due_on is not None:
+            found.append(
+                OverdueInvoice(
+                    invoice.number or f"#{invoice.id}", due, invoice.currency, invoice.due_on
+                )
+            )
+    return found
