@@ -21,11 +21,11 @@ def draft(
     to_address: str,
     subject: str,
     body: str,
-    attachment_name: str,
-    attachment: bytes,
+    attachment_name: str = "",
+    attachment: bytes | None = None,
     media_type: str = "application/pdf",
 ) -> bytes:
-    """An unsent message with one attachment, as the bytes of an .eml file.
+    """An unsent message (with one attachment, if given), as the bytes of an .eml file.
 
     Raises:
         ValidationError: the address is not a usable e-mail address.
@@ -45,6 +45,9 @@ def draft(
     message["Subject"] = " ".join(subject.split())
     message["X-Unsent"] = "1"
     message.set_content(body)
-    maintype, _, subtype = media_type.partition("/")
-    message.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
+    if attachment is not None:
+        maintype, _, subtype = media_type.partition("/")
+        message.add_attachment(
+            attachment, maintype=maintype, subtype=subtype, filename=attachment_name
+        )
     return message.as_bytes()
