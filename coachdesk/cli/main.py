@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -270,6 +271,16 @@ def cmd_keychain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A vault command whose module (and its libraries) loads only when it runs."""
+
+    def command(args: argparse.Namespace) -> int:
+        handlers = importlib.import_module(f"coachdesk.cli.{module}").HANDLERS
+        return _with_vault(handlers[name])(args)
+
+    return command
+
+
 def _doc(args: argparse.Namespace) -> int:
     # Loaded on demand: the document engine (fpdf2, python-docx, Jinja2) is slow to import.
     from coachdesk.cli import documents
@@ -300,6 +311,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "keychain": cmd_keychain,
     **{name: _with_vault(handler) for name, handler in crm_commands.HANDLERS.items()},
     "doc": _doc,
+    "calendar": _lazy("calendar", "calendar"),
+    "availability": _lazy("calendar", "availability"),
 }
 
 
