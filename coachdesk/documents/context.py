@@ -15,6 +15,7 @@ from coachdesk.documents.types import DocType
 from coachdesk.domain.clients import Client, ClientType, Objective
 from coachdesk.domain.crm import FollowUp, Goal, GoalStatus, Note, NoteKind
 from coachdesk.domain.practice import PracticeProfile
+from coachdesk.domain.scheduling import OfferTerms
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,24 @@ class Record:
     goals: tuple[Goal, ...] = ()
     notes: tuple[Note, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
+    offer: OfferTerms | None = None  # what the client's latest enrolment was sold under
+
+
+def _offer(terms: OfferTerms | None) -> dict[str, Any] | None:
+    if terms is None:
+        return None
+    return {
+        "name": terms.name,
+        "tier": terms.tier.label,
+        "outcome": terms.outcome,
+        "included": list(terms.included),
+        "excluded": list(terms.excluded),
+        "timeline": terms.timeline,
+        "sessions": terms.session_count,
+        "session_minutes": terms.session_minutes,
+        "price": f"{terms.price_minor / 100:.2f}",
+        "currency": terms.currency,
+    }
 
 
 def _practice(profile: PracticeProfile) -> dict[str, Any]:
@@ -172,6 +191,7 @@ def build(
         "notes": notes,
         "follow_ups": follow_ups,
         "note": note,
+        "offer": _offer(record.offer) if record is not None and client["name"] else None,
         "options": dict(options),
         "today": today,
         "document": {

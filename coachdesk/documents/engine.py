@@ -27,6 +27,7 @@ from coachdesk.documents.types import (
 from coachdesk.domain.clients import Client, ClientStatus, ClientType, Objective
 from coachdesk.domain.crm import FollowUp, Goal, GoalStatus, Milestone, Note, NoteKind, Recurrence
 from coachdesk.domain.practice import PracticeProfile
+from coachdesk.domain.scheduling import OfferTerms
 
 MAX_SUBJECT = 200
 
@@ -162,7 +163,15 @@ def sample_record(today: date) -> Record:
         0,
         now,
     )
-    return Record(client, (goal,), notes, (follow_up,))
+    offer = OfferTerms(
+        name="Leadership Accelerator",
+        outcome="Lead a team with confidence",
+        included=("Eight one-to-one sessions", "A 360° review"),
+        session_count=8,
+        price_minor=240_000,
+        currency="EUR",
+    )
+    return Record(client, (goal,), notes, (follow_up,), offer)
 
 
 def sparse_record(today: date) -> Record:

@@ -14,7 +14,18 @@ EMAIL_TEMPLATE = "email"
 FORMATS = ("pdf", "docx")  # what a document can be saved as
 # Every top-level name a document template may read; the context builder fills them all.
 CONTEXT_NAMES = frozenset(
-    {"practice", "client", "goals", "notes", "follow_ups", "note", "options", "today", "document"}
+    {
+        "practice",
+        "client",
+        "goals",
+        "notes",
+        "follow_ups",
+        "note",
+        "offer",
+        "options",
+        "today",
+        "document",
+    }
 )
 
 
@@ -152,8 +163,9 @@ DOC_TYPES: tuple[DocType, ...] = (
         "Renewal proposal",
         "What the client achieved and what a next term would offer.",
         (
-            Option("programme", "Programme", OptionKind.TEXT, "Coaching programme, next term"),
-            Option("sessions", "Sessions", OptionKind.NUMBER, "6"),
+            # Empty defaults are filled from the client's current offer, when there is one.
+            Option("programme", "Programme", OptionKind.TEXT, ""),
+            Option("sessions", "Sessions", OptionKind.NUMBER, ""),
             Option("price", "Price", OptionKind.NUMBER, ""),
             Option("valid_until", "Offer valid until", OptionKind.DATE, "today+30", refresh=True),
         ),

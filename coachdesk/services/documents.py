@@ -37,7 +37,7 @@ from coachdesk.domain.practice import PracticeProfile
 from coachdesk.paths import resource_path
 from coachdesk.services import files, practice, vault_settings
 from coachdesk.settings import PAPER_SIZE
-from coachdesk.store import attachments, audit, crm
+from coachdesk.store import attachments, audit, crm, scheduling
 from coachdesk.store import clients as client_store
 from coachdesk.store import documents as store
 from coachdesk.store.tables import (
@@ -161,6 +161,7 @@ def _record(session: Session, client_id: int) -> Record:
         tuple(crm.goals(session, client_id)),
         tuple(crm.notes(session, client_id)),
         tuple(crm.follow_ups(session, client_id)),
+        scheduling.current_offer(session, client_id),
     )
 
 

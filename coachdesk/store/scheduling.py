@@ -234,3 +234,15 @@ def overdue_invoices(session: Session, client_id: int, today: date) -> list[Over
                 )
             )
     return found
+
+
+def current_offer(session: Session, client_id: int) -> OfferTerms | None:
+    """The terms of the client's latest enrolment, if they have one."""
+    row = session.scalars(
+        select(OfferVersionTable)
+        .join(EnrolmentTable, EnrolmentTable.offer_version_id == OfferVersionTable.id)
+        .where(EnrolmentTable.client_id == client_id)
+        .order_by(EnrolmentTable.start_on.desc(), EnrolmentTable.id.desc())
+        .limit(1)
+    ).first()
+    return to_terms(row) if row is not None else None

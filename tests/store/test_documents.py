@@ -465,3 +465,60 @@ def test_save_as_word_later_keeps_the_letterhead_the_pdf_was_made_with(
     assert len(files_under(vault.paths.attachments)) == blobs + 2  # + the certificate
     documents.delete_document(vault, info.id)  # the last document with the old logo
     assert len(files_under(vault.paths.attachments)) == blobs  # its PDF and the old logo went
+
+
+def test_a_renewal_proposal_fills_in_the_clients_offer(vault: Vault, client_id: int) -> None:
+    from coachdesk.domain.scheduling import OfferTerms
+    from coachdesk.store.scheduling import terms_columns
+    from coachdesk.store.tables import EnrolmentTable, OfferTable, OfferVersionTable
+
+    generic = pdf_text(
+        documents.document_pdf(
+            vault, documents.create_document(vault, client_id, "renewal_proposal").id
+        )
+    )
+    assert "Coaching programme, next term" in generic
+    terms = OfferTerms(
+        name="Interview Mastery",
+        included=("Mock panel interview",),
+        session_count=5,
+        price_minor=125_000,
+        currency="GBP",
+    )
+    now = datetime(2026, 1, 5)
+    with vault.writing() as session:
+        offer = OfferTable(created_at=now)
+        session.add(offer)
+        session.flush()
+        version = OfferVersionTable(
+            offer_id=offer.id, number=1, created_at=now, **terms_columns(terms)
+        )
+        session.add(version)
+        session.flush()
+        session.add(
+            EnrolmentTable(
+                client_id=client_id,
+                offer_version_id=version.id,
+                sessions_allowed=5,
+                start_on=date(2026, 1, 5),
+                price_minor=125_000,
+                currency="GBP",
+                created_at=now,
+            )
+        )
+    text = pdf_text(
+        documents.document_pdf(
+            vault, documents.create_document(vault, client_id, "renewal_proposal").id
+        )
+    )
+    for expected in ("Interview Mastery", "1,250.00 GBP", "Mock panel interview"):
+        assert expected in text
+    chosen = pdf_text(
+        documents.document_pdf(
+            vault,
+            documents.create_document(
+                vault, client_id, "renewal_proposal", {"programme": "Custom plan", "price": "999"}
+            ).id,
+        )
+    )
+    assert "Custom plan" in chosen and "999.00 GBP" in chosen
