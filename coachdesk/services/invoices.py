@@ -153,11 +153,18 @@ def create_invoice(
         return store.to_invoice(session, row, today)
 
 
-def invoice_from_enrolment(vault: Vault, enrolment_id: int) -> Invoice:
-    """A draft billing an enrolment (its first instalment, for instalment terms)."""
+def invoice_from_enrolment(
+    vault: Vault, enrolment_id: int, client_id: int | None = None
+) -> Invoice:
+    """A draft billing an enrolment (its first instalment, for instalment terms);
+    `client_id`, when given, must be the enrolment's client."""
     today = _today(vault)
     with vault.writing() as session:
         enrolment, line = store.enrolment_line(session, enrolment_id)
+        if client_id is not None and enrolment.client_id != client_id:
+            raise ValidationError(
+                {"enrolment": f"Enrolment #{enrolment_id} is not client #{client_id}'s."}
+            )
         row = _insert(
             session, vault, enrolment.client_id, (line.validated(),), enrolment.currency, ""
         )
