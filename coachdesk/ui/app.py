@@ -29,6 +29,7 @@ from coachdesk.ui.compat import broken_pyside, delete_soon
 from coachdesk.ui.idle import IdleWatcher
 from coachdesk.ui.lanes import Failure, Job, Lane
 from coachdesk.ui.ops import UnlockMode, VaultOps
+from coachdesk.ui.reminders import ReminderWatcher
 
 if TYPE_CHECKING:
     from coachdesk.cli.args import GuiOptions
@@ -236,6 +237,8 @@ class AppController(QObject):
         self.handoff_timer = QTimer(self)
         self.handoff_timer.setInterval(HANDOFF_SWEEP_MS)
         self.handoff_timer.timeout.connect(self._on_handoff_sweep)
+        self.reminders = ReminderWatcher(self.ops, self)
+        self.reminders.reminded.connect(self._on_reminded)
 
     @property
     def root(self) -> Path:
@@ -486,6 +489,11 @@ class AppController(QObject):
         if window is not None:
             window.save_geometry()
             window.hide()
+
+    @Slot(str)
+    def _on_reminded(self, text: str) -> None:
+        if self.main_window is not None:
+            self.main_window.show_notice(text)
 
     @Slot()
     def _on_handoff_sweep(self) -> None:
