@@ -7,7 +7,6 @@ what a client already bought.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -315,8 +314,3 @@ def create_cohort(
             _live_client(session, client_id)
             _enrol_row(session, vault.actor, client_id, version, start_on, cohort.id, now)
         return cohort.id
-
-
-def with_terms(offer: Offer, **changes: Any) -> OfferTerms:
-    """An offer's terms with some fields changed, for `update_offer`."""
-    return replace(offer.terms, **changes)

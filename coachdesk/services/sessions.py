@@ -218,7 +218,11 @@ def _check_gate(
 
 
 def _insert(
-    session: Session, draft: SessionDraft, now: datetime, series_id: str = ""
+    session: Session,
+    draft: SessionDraft,
+    now: datetime,
+    series_id: str = "",
+    override_reason: str = "",
 ) -> SessionTable:
     row = SessionTable(
         uid=new_uid(),
@@ -233,7 +237,7 @@ def _insert(
         status=str(SessionStatus.SCHEDULED),
         location=draft.location,
         sequence=0,
-        override_reason="",
+        override_reason=override_reason,
         created_at=now,
         updated_at=now,
     )
@@ -250,17 +254,21 @@ def _client_zone(client: ClientTable | None, given: str, coach_zone: str) -> str
     return coach_zone
 
 
-def book(vault: Vault, draft: SessionDraft) -> BookedSession:
+def book(vault: Vault, draft: SessionDraft, override_reason: str = "") -> BookedSession:
     """Book one session for a client or a cohort.
 
     The coach's zone comes from the practice profile; the client's defaults to their
     record's time zone, else the coach's. With no enrolment given, the client's active
     enrolment with sessions left is used.
 
+    A non-empty `override_reason` books past a blocking gate; it is stored on the
+    session and audited.
+
     Raises:
         BookingBlockedError: the payment gate is on `block` and something is owed.
     """
-    mode = _mode(vault)
+    reason = " ".join(override_reason.split())
+    mode = GateMode.OFF if reason else _mode(vault)
     coach_zone = _coach_zone(vault)
     now = _now()
     with vault.writing() as session:
@@ -277,8 +285,10 @@ def book(vault: Vault, draft: SessionDraft) -> BookedSession:
             client_zone=_client_zone(client, draft.client_zone, coach_zone),
             enrolment_id=enrolment.id if enrolment is not None else None,
         ).validated()
-        row = _insert(session, clean, now)
-        audit.append(session, vault.actor, "session", row.id, "create")
+        row = _insert(session, clean, now, override_reason=reason)
+        audit.append(
+            session, vault.actor, "session", row.id, "create", ["override_reason"] if reason else []
+        )
         return store.to_session(row, _name(client))
 
 
@@ -299,10 +309,13 @@ def book_series(
     minutes: int,
     enrolment_id: int | None = None,
     location: str = "",
+    override_reason: str = "",
 ) -> list[BookedSession]:
     """Book `count` sessions at the same wall-clock time in `zone`, all or none.
 
     The UTC times move across daylight-saving changes so the time in `zone` stays put.
+
+    A non-empty `override_reason` books past a blocking gate (stored and audited).
 
     Raises:
         BookingBlockedError: the gate is on `block` and an invoice is overdue, or the
@@ -310,7 +323,8 @@ def book_series(
     """
     zone = check_zone(zone, "zone")
     starts = series_starts(first_day, at, zone, repeat, count)
-    mode = _mode(vault)
+    reason = " ".join(override_reason.split())
+    mode = GateMode.OFF if reason else _mode(vault)
     coach_zone = _coach_zone(vault)
     now = _now()
     series_id = uuid4().hex
@@ -331,8 +345,9 @@ def book_series(
                 None,
                 location,
             ).validated()
-            row = _insert(session, draft, now, series_id)
-            audit.append(session, vault.actor, "session", row.id, "create", ["series_id"])
+            row = _insert(session, draft, now, series_id, reason)
+            fields = ["series_id", "override_reason"] if reason else ["series_id"]
+            audit.append(session, vault.actor, "session", row.id, "create", fields)
             booked.append(store.to_session(row, _name(client)))
         return booked
 

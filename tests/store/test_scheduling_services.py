@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pytest
 import time_machine
@@ -20,7 +22,7 @@ from coachdesk.store.vault import Vault
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
-def sprint(**changes: object) -> OfferTerms:
+def sprint(**changes: Any) -> OfferTerms:
     base = OfferTerms(
         name="Career Sprint",
         tier=Tier.PREMIUM,
@@ -30,7 +32,7 @@ def sprint(**changes: object) -> OfferTerms:
         currency="EUR",
         notice_hours=24,
     )
-    return offers.with_terms(offers.Offer(0, 0, 1, base), **changes) if changes else base
+    return replace(base, **changes)
 
 
 def new_client(vault: Vault, first: str = "Ada", zone: str = "") -> int:
