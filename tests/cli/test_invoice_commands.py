@@ -164,3 +164,21 @@ def test_void_and_delete_print_plain_messages(
         run(vault, capsys, "invoices", "delete", str(sent["id"]))
     text = run(vault, capsys, "invoices", "list")
     assert "Void" in text and "INV-" in text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_text_output_shows_number_lines_totals_and_months(
+    vault: Vault, client_id: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = ["--line", "Coaching session:2:100:20"]
+    shown = run(vault, capsys, "invoices", "create", str(client_id), *line, "--issue")
+    assert "Invoice INV-2026-0001  Lin Okafor  (Sent)" in shown
+    assert "2 x Coaching session  100.00 GBP  tax 20%  = 200.00 GBP" in shown
+    assert "total 240.00 GBP (tax 40.00 GBP), due 240.00 GBP" in shown
+    credit = run(vault, capsys, "invoices", "credit", "1", "--reason", "Cancelled")
+    assert "Credit note INV-2026-0002" in credit and "credits INV-2026-0001" in credit
+    assert "Paid" in run(vault, capsys, "invoices", "show", "1")
+    months = run(vault, capsys, "invoices", "revenue", "--year", "2026").splitlines()
+    assert len(months) == 12
+    assert months[5].split() == ["6", "invoiced", "0.00", "GBP", "paid", "0.00", "GBP"]
+    assert months[0].split()[2] == "0.00"
