@@ -313,6 +313,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "doc": _doc,
     "calendar": _lazy("calendar", "calendar"),
     "availability": _lazy("calendar", "availability"),
+    "invoices": _lazy("billing", "invoices"),
 }
 
 

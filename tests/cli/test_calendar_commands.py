@@ -86,3 +86,29 @@ def test_availability_free_times_propose_export_and_import(
     assert "Imported 4 busy times from “work”" in out
     code, _, err = cli(capsys, root, "calendar", "import", str(tmp_path / "missing.ics"))
     assert code == 1 and "Could not read" in err
+
+
+def test_invoices_run_through_the_entry_point(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(
+        capsys,
+        root,
+        "invoices",
+        "create",
+        "1",
+        "--line",
+        "Coaching session:2:150.00:20",
+        "--issue",
+        "--json",
+    )
+    assert code == 0, err
+    created = json.loads(out)
+    code, out, err = cli(capsys, root, "invoices", "list", "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert row["number"] == created["number"] and row["number"].endswith("-0001")
+    pdf = tmp_path / "invoice.pdf"
+    code, _, err = cli(capsys, root, "invoices", "pdf", str(row["id"]), "--out", str(pdf))
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
