@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from coachdesk import __version__
-from coachdesk.cli import args_billing, args_calendar
+from coachdesk.cli import args_billing, args_calendar, args_scheduling
 from coachdesk.cli.secrets import given_passphrase, secret_store
 from coachdesk.documents.types import DOC_TYPES, FORMATS, template_names
 from coachdesk.domain.clients import ClientStatus, ClientType, Objective
@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _doc_commands(sub)
     args_calendar.add_commands(sub, _Parser)
     args_billing.add_commands(sub, _Parser)
+    args_scheduling.add_commands(sub, _Parser)
     return parser
 
 

@@ -314,6 +314,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "calendar": _lazy("calendar", "calendar"),
     "availability": _lazy("calendar", "availability"),
     "invoices": _lazy("billing", "invoices"),
+    "offers": _lazy("scheduling", "offers"),
+    "enrol": _lazy("scheduling", "enrol"),
+    "sessions": _lazy("scheduling", "sessions"),
 }
 
 

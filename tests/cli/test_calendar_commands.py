@@ -112,3 +112,56 @@ def test_invoices_run_through_the_entry_point(
     code, _, err = cli(capsys, root, "invoices", "pdf", str(row["id"]), "--out", str(pdf))
     assert code == 0, err
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_offer_enrol_book_list_and_export_through_the_entry_point(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = cli(
+        capsys,
+        root,
+        "offers",
+        "add",
+        "Career Sprint",
+        "--sessions",
+        "4",
+        "--minutes",
+        "45",
+        "--price",
+        "600.00",
+        "--currency",
+        "GBP",
+    )
+    assert code == 0, err
+    code, _, err = cli(capsys, root, "enrol", "1", "career sprint")
+    assert code == 0, err
+    with time_machine.travel(NOW, tick=False):
+        code, _, err = cli(
+            capsys, root, "sessions", "add", "1", "--at", "2026-10-21 09:00", "--weekly", "3"
+        )
+        assert code == 0, err
+        code, out, err = cli(
+            capsys,
+            root,
+            "sessions",
+            "list",
+            "--from",
+            "2026-10-21",
+            "--to",
+            "2026-11-10",
+            "--json",
+        )
+    assert code == 0, err
+    listed = json.loads(out)
+    assert len(listed) == 3
+    ics = tmp_path / "all.ics"
+    code, _, err = cli(capsys, root, "calendar", "export", "--out", str(ics))
+    assert code == 0, err
+    events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    # The one inserted session plus the series; London 09:00 is 08:00 UTC, then 09:00 UTC.
+    starts = sorted(e["dtstart"].dt for e in events)
+    assert starts[-3:] == [
+        datetime(2026, 10, 21, 8, 0, tzinfo=UTC),
+        datetime(2026, 10, 28, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 4, 9, 0, tzinfo=UTC),
+    ]
