@@ -20,6 +20,10 @@ class RiskInputs:
     stage_name: str
     stalled: bool
     stall_limit: int
+    # The newest active enrolment's sessions left and offer (None: no active enrolment).
+    sessions_left: int | None = None
+    offer_name: str = ""
+    overdue_invoices: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,8 @@ def _plural(count: int, word: str) -> str:
 
 def assess(inputs: RiskInputs, now: datetime) -> Risk:
     """Score one client.  Weights: contact gap up to 40, overdue follow-ups up to 25,
-    goals behind schedule up to 20, a stalled stage 15.  The sum is capped at 100."""
+    goals behind schedule up to 20, a stalled stage 15, no sessions left 20 (one left 10),
+    overdue invoices up to 25.  The sum is capped at 100."""
     factors: list[RiskFactor] = []
     if inputs.last_contact_at is None:
         factors.append(RiskFactor(30, "No contact recorded yet"))
@@ -93,6 +98,19 @@ def assess(inputs: RiskInputs, now: datetime) -> Risk:
                 15,
                 f"Stalled in {inputs.stage_name} (quiet for more than the "
                 f"{_plural(inputs.stall_limit, 'day')} allowed)",
+            )
+        )
+    if inputs.sessions_left is not None and inputs.sessions_left <= 1:
+        offer = f" on {inputs.offer_name}" if inputs.offer_name else ""
+        if inputs.sessions_left == 0:
+            factors.append(RiskFactor(20, f"No sessions left{offer}"))
+        else:
+            factors.append(RiskFactor(10, f"Only 1 session left{offer}"))
+    if inputs.overdue_invoices:
+        factors.append(
+            RiskFactor(
+                min(25, 15 * inputs.overdue_invoices),
+                _plural(inputs.overdue_invoices, "overdue invoice"),
             )
         )
     factors.sort(key=lambda f: -f.points)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from coachdesk.domain.clients import ClientStatus
 from coachdesk.domain.pipeline import is_stalled
 from coachdesk.domain.risk import Risk, RiskInputs, assess, goal_gap
+from coachdesk.services import invoices, offers
 from coachdesk.store import clients as client_repo
 from coachdesk.store import crm, pipeline
 from coachdesk.store.vault import Vault
@@ -26,6 +27,13 @@ def renewal_risks(vault: Vault, now: datetime | None = None) -> list[Risk]:
         ]
         stages = {s.id: s for s in pipeline.stages(session)}
         goals = crm.open_goals(session)
+    overdue: dict[int, int] = {}
+    for invoice in invoices.overdue(vault):
+        overdue[invoice.client_id] = overdue.get(invoice.client_id, 0) + 1
+    left: dict[int, tuple[int, str]] = {}
+    for enrolment in offers.list_enrolments(vault):  # newest first: the first one wins
+        if enrolment.active and enrolment.client_id not in left:
+            left[enrolment.client_id] = (enrolment.sessions_left, enrolment.offer_name)
     by_client: dict[int, list[int]] = {}
     open_goals: dict[int, int] = {}
     for goal in goals:
@@ -50,6 +58,9 @@ def renewal_risks(vault: Vault, now: datetime | None = None) -> list[Risk]:
             stage_name=stage.name if stage else "",
             stalled=bool(stage and is_stalled(stage, row.stage_since, row.last_contact_at, now)),
             stall_limit=(stage.stall_days or 0) if stage else 0,
+            sessions_left=left[row.id][0] if row.id in left else None,
+            offer_name=left[row.id][1] if row.id in left else "",
+            overdue_invoices=overdue.get(row.id, 0),
         )
         risks.append(assess(inputs, now))
     risks.sort(key=lambda r: (-r.score, r.client_name.casefold()))
