@@ -25,9 +25,19 @@ from coachdesk.domain.crm import (
 )
 from coachdesk.domain.errors import CancelledError
 from coachdesk.domain.practice import PracticeProfile
+from coachdesk.domain.scheduling import (
+    OfferTerms,
+    PaymentTerms,
+    Repeat,
+    SessionDraft,
+    SessionStatus,
+    Tier,
+    WorkingHours,
+    from_wall_clock,
+)
+from coachdesk.services import calendar, documents, invoices, offers, practice, sessions, vaults
 from coachdesk.services import clients as client_services
 from coachdesk.services import crm as crm_services
-from coachdesk.services import documents, practice, vaults
 from coachdesk.store import audit, crm, pipeline
 from coachdesk.store import clients as repo
 from coachdesk.store.keys import KdfParams
@@ -469,7 +479,115 @@ def create_demo_vault(
     )
     fill(vault, clients, progress=progress)
     add_documents(vault)
+    add_logistics(vault)
     return vault
+
+
+DEMO_OFFERS = (
+    OfferTerms(
+        name="Interview Sprint",
+        tier=Tier.PREMIUM,
+        outcome="Walk into interviews prepared and calm",
+        included=("Four one-to-one sessions", "Two mock interviews", "Feedback notes"),
+        timeline="Four weeks",
+        session_count=4,
+        session_minutes=60,
+        price_minor=60_000,
+        currency="GBP",
+        tax_rate_bp=2_000,
+        notice_hours=24,
+    ),
+    OfferTerms(
+        name="Leadership Accelerator",
+        tier=Tier.PREMIUM,
+        outcome="Lead a team with confidence",
+        included=("Eight sessions", "A 360° review", "E-mail support"),
+        timeline="Three months",
+        session_count=8,
+        session_minutes=60,
+        price_minor=180_000,
+        currency="GBP",
+        tax_rate_bp=2_000,
+        payment_terms=PaymentTerms.INSTALMENTS,
+        instalments=3,
+        notice_hours=48,
+        late_cancel_counts=True,
+        no_show_counts=True,
+    ),
+    OfferTerms(
+        name="Career Change Circle",
+        tier=Tier.GROUP,
+        outcome="A clear plan for your next role, with peers",
+        included=("Six group sessions", "Worksheets"),
+        timeline="Six weeks",
+        session_count=6,
+        session_minutes=90,
+        price_minor=45_000,
+        currency="GBP",
+        tax_rate_bp=2_000,
+        notice_hours=12,
+        late_cancel_counts=False,
+    ),
+)
+
+
+def add_logistics(vault: Vault, seed: int = 11) -> None:
+    """Offers, enrolments, a cohort, past and coming sessions, and invoices in every state."""
+    rng = random.Random(seed)
+    calendar.set_working_hours(vault, [WorkingHours(day, 9 * 60, 17 * 60) for day in range(5)])
+    sprint, accelerator, circle = (offers.create_offer(vault, terms) for terms in DEMO_OFFERS)
+    active = [
+        row for row in client_services.list_clients(vault) if row.status is ClientStatus.ACTIVE
+    ]
+    today = datetime.now(UTC).date()
+    cohort_members = [row.id for row in active[:4]]
+    if cohort_members:
+        cohort = offers.create_cohort(
+            vault, "Autumn circle", circle.id, today - timedelta(days=14), cohort_members
+        )
+        for week in range(-2, 4):
+            day = today + timedelta(days=week * 7 + (3 - today.weekday()) % 7)  # Thursdays
+            at = from_wall_clock(day, time(18, 0), "Europe/London")
+            group = sessions.book(
+                vault,
+                SessionDraft(None, at, 90, "Europe/London", cohort_id=cohort),
+                override_reason="Demo practice",
+            )
+            if group.starts_at < datetime.now(UTC).replace(tzinfo=None):
+                sessions.mark(vault, group.id, SessionStatus.DONE)
+    for index, row in enumerate(active[4:16]):
+        offer = sprint if index % 2 else accelerator
+        start = today - timedelta(days=rng.randint(10, 40))
+        enrolment = offers.enrol(vault, row.id, offer.id, start_on=start)
+        first = start + timedelta(days=(7 - start.weekday()) % 7)  # the Monday after
+        booked = sessions.book_series(
+            vault,
+            row.id,
+            first,
+            time(9 + index % 7, 0),
+            "Europe/London",
+            Repeat.WEEKLY,
+            min(offer.terms.session_count, 6),
+            offer.terms.session_minutes,
+            enrolment.id,
+            override_reason="Demo practice",
+        )
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for session in booked:
+            if session.starts_at < now:
+                done = SessionStatus.NO_SHOW if rng.random() < 0.1 else SessionStatus.DONE
+                sessions.mark(vault, session.id, done)
+        draft = invoices.invoice_from_enrolment(vault, enrolment.id)
+        issued = invoices.issue(vault, draft.id, issued_on=start)
+        due = issued.totals.due_minor
+        paid_on = min(start + timedelta(days=5), today)
+        match index % 4:
+            case 0 | 1:
+                invoices.record_payment(vault, issued.id, due, paid_on=paid_on)
+            case 2:
+                invoices.record_payment(vault, issued.id, due // 2, paid_on=paid_on)
+            case _:
+                pass  # left unpaid: overdue once its due date passes
 
 
 def add_documents(vault: Vault, count: int = 3) -> int:

@@ -235,6 +235,25 @@ def test_demo_vault_is_separate_and_filled(monkeypatch, capsys, isolated_home) -
         for r in rows
     ]
     assert sum(len(m) for m in made) == 6
+    offers = json.loads(run(capsys, "--vault", info["vault"], "offers", "list", "--json")[1])
+    assert len(offers) == 3
+    invoices = json.loads(run(capsys, "--vault", info["vault"], "invoices", "list", "--json")[1])
+    assert invoices and all(i["number"] for i in invoices)
+    booked = json.loads(
+        run(
+            capsys,
+            "--vault",
+            info["vault"],
+            "sessions",
+            "list",
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2030-01-01",
+            "--json",
+        )[1]
+    )
+    assert len(booked) > len(invoices)
 
 
 def test_bug_is_logged_not_shown(unlocked, monkeypatch, capsys, isolated_home) -> None:
