@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/crm.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/board.py
 	$(BIN)/python bench/documents.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/scheduling.py
 
 installer: install
 	$(BIN)/pyinstaller --noconfirm build_installer.spec
