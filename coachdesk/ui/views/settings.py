@@ -28,6 +28,7 @@ from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.ops import UnlockMode, VaultOps
 from coachdesk.ui.passphrase_fields import NewPassphraseFields
+from coachdesk.ui.views.schedule_settings import ScheduleSettingsSection
 from coachdesk.ui.widgets import (
     ERROR_COLOR,
     OK_COLOR,
@@ -240,6 +241,11 @@ class SettingsView(QWidget):
         layout.addSpacing(8)
         layout.addWidget(separator())
 
+        self.schedule = ScheduleSettingsSection(self._ops)
+        layout.addWidget(self.schedule)
+        layout.addSpacing(8)
+        layout.addWidget(separator())
+
         layout.addWidget(heading("Vault", 2))
         vault_form = QFormLayout()
         vault_form.addRow("Folder:", self.vault_path)
@@ -297,6 +303,7 @@ class SettingsView(QWidget):
             owner=self,
             context="loading the paper size",
         )
+        self.schedule.reload()
         self.vault_path.setText(str(self._ops.root or ""))
         keychain = self._ops.mode == UnlockMode.KEYCHAIN
         self.unlock_mode.setText("the keychain of this computer" if keychain else "the passphrase")
@@ -312,6 +319,7 @@ class SettingsView(QWidget):
         self.paper_size.setEnabled(False)
         self._loading = False
         self.profile.clear()
+        self.schedule.clear()
         self.old_passphrase.clear()
         self.new_passphrase.clear()
         for label in (self.profile_status, self.change_status):
