@@ -78,18 +78,20 @@ from coachdesk.ui.models.crm_lists import (
 )
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.client_documents import ClientDocuments, list_documents
+from coachdesk.ui.views.client_sessions import ClientSessions, SessionsData, load_sessions
 from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, separator
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
 
-TABS = ("overview", "notes", "goals", "follow_ups", "documents")
+TABS = ("overview", "notes", "goals", "follow_ups", "documents", "sessions")
 TAB_TITLES = {
     "overview": "Overview",
     "notes": "Notes",
     "goals": "Goals",
     "follow_ups": "Follow-ups",
     "documents": "Documents",
+    "sessions": "Sessions",
 }
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -628,6 +630,9 @@ class ClientPage(QWidget):
         self.documents = ClientDocuments(ops)
         self.documents.notice.connect(self.notice)
         self.tabs.addTab(self.documents, TAB_TITLES["documents"])
+        self.sessions = ClientSessions(ops)
+        self.sessions.notice.connect(self.notice)
+        self.tabs.addTab(self.sessions, TAB_TITLES["sessions"])
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         header = QVBoxLayout()
@@ -928,6 +933,7 @@ class ClientPage(QWidget):
             self._loading = set()
             if self._wanted is None:
                 self.tabs.setCurrentIndex(0)
+        self.sessions.set_client(client)
         self.documents.set_client(client)
         self._refresh()
 
@@ -960,7 +966,7 @@ class ClientPage(QWidget):
         return TABS[self.tabs.currentIndex()]
 
     def show_tab(self, name: str) -> None:
-        """Show a tab by name: "overview", "notes", "goals", "follow_ups" or "documents"."""
+        """Show a tab by name: one of TABS ("overview", "notes", … "documents", "sessions")."""
         if name not in TABS:
             raise ValueError(f"no tab called {name!r}; use one of {', '.join(TABS)}")
         if self.tabs.currentIndex() == TABS.index(name):
@@ -1057,6 +1063,7 @@ class ClientPage(QWidget):
         self.note_model.clear()
         self.goal_model.clear()
         self.follow_up_model.clear()
+        self.sessions.clear()
         self.documents.clear()
         self.note_preview.clear()
         self.goal_detail.clear()
@@ -1148,6 +1155,13 @@ class ClientPage(QWidget):
             TABS.index("documents"), f"Documents ({count})" if count else "Documents"
         )
 
+    def _show_sessions(self, data: SessionsData) -> None:
+        self.sessions.show_data(data)
+        coming = self.sessions.coming_count
+        self.tabs.setTabText(
+            TABS.index("sessions"), f"Sessions ({coming})" if coming else "Sessions"
+        )
+
     # Loading -------------------------------------------------------------------
 
     def _refresh(self) -> None:
@@ -1172,6 +1186,7 @@ class ClientPage(QWidget):
             "notes": list_notes,
             "goals": list_goals,
             "follow_ups": list_follow_ups,
+            "sessions": load_sessions,
             "documents": list_documents,
         }[tab]
         self._ops.run(
@@ -1194,6 +1209,8 @@ class ClientPage(QWidget):
             self._show_goals(result)
         elif tab == "documents":
             self._show_documents(result)
+        elif tab == "sessions":
+            self._show_sessions(result)
         else:
             self._show_follow_ups(result)
         self._apply_wanted(tab)
@@ -1237,11 +1254,13 @@ class ClientPage(QWidget):
         if self.client is None:
             return
         if kind == "crm":
-            self._stale.update(tab for tab in TABS if tab != "documents")
+            self._stale.update(tab for tab in TABS if tab not in ("documents", "sessions"))
         elif kind in ("client", "clients", "pipeline"):
             self._stale.add("overview")
         elif kind == "documents":
             self._stale.add("documents")
+        elif kind in ("sessions", "billing"):
+            self._stale.add("sessions")
         else:
             return
         self._refresh()
