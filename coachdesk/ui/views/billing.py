@@ -633,7 +633,8 @@ class InvoicePreview(QDialog):
 
     @Slot()
     def _render(self) -> None:
-        invoice_id, width = self.row.id, self.view.page_width()
+        # Leave room for the vertical scroll bar the pages will need.
+        invoice_id, width = self.row.id, self.view.page_width() - 24
         self._ops.run(
             lambda vault: invoice_pages(vault, invoice_id, width),
             on_done=self.view.set_pages,
@@ -691,6 +692,7 @@ class RevenueChart(QWidget):
 
 def _fit_columns(table: QTableView, stretch: int) -> None:
     """Every column as wide as its contents, but `stretch`, which takes the rest."""
+    table.setStyleSheet("QTableView::item { padding: 0 10px 0 4px; }")
     header = table.horizontalHeader()
     header.setStretchLastSection(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
