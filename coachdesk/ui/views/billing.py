@@ -219,20 +219,9 @@ def invoice_pages(vault: Vault, invoice_id: int, width: int) -> list[QImage]:
 
 def save_invoice_pdf(vault: Vault, invoice_id: int, path: Path) -> Path:
     """Db lane: write the invoice's PDF where the coach chose (whole or not at all)."""
-    from coachdesk.services import invoices
+    from coachdesk.services import files, invoices
 
-    data = invoices.invoice_pdf(vault, invoice_id)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise KnownError(
-            f"The PDF could not be saved in {path.parent}: {error.strerror or error}. "
-            "Choose another folder."
-        ) from error
-    return path
+    return files.write_file(path, invoices.invoice_pdf(vault, invoice_id))
 
 
 def invoice_title(invoice: Invoice | InvoiceRow) -> str:
