@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -331,8 +331,10 @@ class TimeGrid(QWidget):
     def block_lines(self, session_id: int) -> list[str]:
         """The lines of text a session's block shows."""
         session = self._by_id.get(session_id)
-        if session is None:
-            return []
+        return [] if session is None else self.lines_for(session)
+
+    def lines_for(self, session: Session) -> list[str]:
+        """The lines of text a block shows for `session`."""
         coach = in_zone(session.starts_at, self.data.zone)
         end = in_zone(session.ends_at, self.data.zone)
         lines = [who(session), f"{coach:%H:%M}{DASH}{end:%H:%M}"]
@@ -593,7 +595,7 @@ class TimeGrid(QWidget):
         painter.restore()
 
     def _paint_text(self, painter: QPainter, session: Session, rect: QRectF, color: QColor) -> None:
-        lines = self.block_lines(session.id)
+        lines = self.lines_for(session)
         struck = session.status in (
             SessionStatus.NO_SHOW,
             SessionStatus.LATE_CANCEL,
@@ -650,18 +652,11 @@ class TimeGrid(QWidget):
             column.width() - 6,
             max(14.0, self.y_for(drag.session.minutes) - 2),
         )
-        self._paint_block(painter, drag.session, rect, 0.9)
+        moved = replace(drag.session, starts_at=self.start_for(index, minute))
+        self._paint_block(painter, moved, rect, 1.0)
         painter.setPen(QPen(QColor("#3b6fb6"), 2, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, 4, 4)
-        end = minute + drag.session.minutes
-        label = f"{minute // 60:02d}:{minute % 60:02d}{DASH}{end // 60 % 24:02d}:{end % 60:02d}"
-        painter.setPen(QColor("#3b6fb6"))
-        painter.drawText(
-            QRectF(rect.left(), rect.bottom() + 2, rect.width(), 18),
-            Qt.AlignmentFlag.AlignLeft,
-            label,
-        )
 
 
 class DayHeader(QWidget):
@@ -680,10 +675,10 @@ class DayHeader(QWidget):
     def labels(self) -> list[str]:
         """What each column says, e.g. "Mon 23"."""
         first = self.grid.data.first_day
-        return [
-            f"{first + timedelta(days=i):%a} {(first + timedelta(days=i)).day}"
-            for i in range(self.grid.days)
-        ]
+        days = [first + timedelta(days=i) for i in range(self.grid.days)]
+        if self.grid.days == 1:
+            return [f"{first:%A} {first.day}"]
+        return [f"{day:%a} {day.day}" for day in days]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Day names; today's in the accent colour."""
@@ -749,7 +744,9 @@ class CalendarPane(QWidget):
     def scroll_to_hour(self, hour: int) -> None:
         """Put `hour` at the top of the visible part."""
         self._scrolled = True
-        self.scroller.verticalScrollBar().setValue(int(self.grid.y_for(hour * 60)))
+        # A little above the hour, so its label is not cut in half.
+        margin = QFontMetrics(self.grid.font()).height()
+        self.scroller.verticalScrollBar().setValue(int(self.grid.y_for(hour * 60)) - margin)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Fit the working day (07:00 to 21:00) in the height when there is room."""
