@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from coachdesk.ui.dialogs.search_palette import SearchPalette
     from coachdesk.ui.views.at_risk import AtRiskView
     from coachdesk.ui.views.audit import AuditView
+    from coachdesk.ui.views.billing import BillingView
+    from coachdesk.ui.views.calendar import CalendarView
     from coachdesk.ui.views.clients import ClientsView
     from coachdesk.ui.views.due import DueView
     from coachdesk.ui.views.pipeline import PipelineView
@@ -70,6 +72,8 @@ class Areas:
     pipeline: PipelineView
     due: DueView
     at_risk: AtRiskView
+    calendar: CalendarView
+    billing: BillingView
     documents: TemplatesView
     trash: TrashView
     audit: AuditView
@@ -139,6 +143,8 @@ class MainWindow(QMainWindow):
         "Pipeline",
         "Due",
         "At risk",
+        "Calendar",
+        "Offers & billing",
         "Documents",
         "Trash",
         "Audit trail",
@@ -228,6 +234,8 @@ class MainWindow(QMainWindow):
             return self._areas
         from coachdesk.ui.views.at_risk import AtRiskView
         from coachdesk.ui.views.audit import AuditView
+        from coachdesk.ui.views.billing import BillingView
+        from coachdesk.ui.views.calendar import CalendarView
         from coachdesk.ui.views.clients import ClientsView
         from coachdesk.ui.views.due import DueView
         from coachdesk.ui.views.pipeline import PipelineView
@@ -241,6 +249,8 @@ class MainWindow(QMainWindow):
             PipelineView(ops),
             DueView(ops),
             AtRiskView(ops),
+            CalendarView(ops),
+            BillingView(ops),
             TemplatesView(ops),
             TrashView(ops),
             AuditView(ops),
@@ -252,6 +262,8 @@ class MainWindow(QMainWindow):
             areas.pipeline,
             areas.due,
             areas.at_risk,
+            areas.calendar,
+            areas.billing,
             areas.documents,
             areas.trash,
             areas.audit,
@@ -267,14 +279,17 @@ class MainWindow(QMainWindow):
             areas.clients,
             areas.pipeline,
             areas.due,
+            areas.calendar,
+            areas.billing,
             areas.documents,
             areas.trash,
             areas.settings,
         ):
             view.notice.connect(self.show_notice)
         areas.clients.batch_documents_requested.connect(self.make_documents)
-        for view in (areas.pipeline, areas.due, areas.at_risk):
+        for view in (areas.pipeline, areas.due, areas.at_risk, areas.calendar, areas.billing):
             view.open_client_requested.connect(self.open_client)
+        areas.clients.page.sessions.settings_requested.connect(lambda: self.show_area("Settings"))
         areas.clients.loaded.connect(self.clients_loaded)
         areas.settings.auto_lock_changed.connect(self.auto_lock_changed)
         return areas
@@ -298,6 +313,16 @@ class MainWindow(QMainWindow):
     def at_risk(self) -> AtRiskView:
         """The At risk area."""
         return self.build_areas().at_risk
+
+    @property
+    def calendar(self) -> CalendarView:
+        """The Calendar area."""
+        return self.build_areas().calendar
+
+    @property
+    def billing(self) -> BillingView:
+        """The Offers & billing area."""
+        return self.build_areas().billing
 
     @property
     def documents(self) -> TemplatesView:
@@ -401,7 +426,8 @@ class MainWindow(QMainWindow):
             self.trash_menu_action,
         ]
         for i, name in enumerate(self.AREAS, start=1):
-            go_to = self._action(name, f"Ctrl+{i}", lambda _c=False, n=name: self.show_area(n))
+            shortcut = f"Ctrl+{i}" if i <= 9 else "Ctrl+,"  # Settings, as on macOS
+            go_to = self._action(name, shortcut, lambda _c=False, n=name: self.show_area(n))
             go_menu.addAction(go_to)
             self._vault_actions.append(go_to)
 

@@ -32,6 +32,8 @@ def test_sidebar_lists_only_the_areas_that_exist(window: MainWindow) -> None:
         "Pipeline",
         "Due",
         "At risk",
+        "Calendar",
+        "Offers & billing",
         "Documents",
         "Trash",
         "Audit trail",
@@ -55,8 +57,10 @@ def test_keyboard_moves_between_areas(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_3, CTRL)
     assert window.current_area == "Due"
     qtbot.keyClick(window, Qt.Key.Key_5, CTRL)
-    assert window.current_area == "Documents"
+    assert window.current_area == "Calendar"
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
+    assert window.current_area == "Documents"
+    qtbot.keyClick(window, Qt.Key.Key_9, CTRL)
     assert window.current_area == "Audit trail"
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
     assert window.current_area == "Clients"
@@ -233,3 +237,17 @@ def test_closing_with_an_unsaved_template_asks_first(
     window.close()
     questions.pop()(QMessageBox.StandardButton.Discard.value)
     assert not window.isVisible()
+
+
+def test_calendar_and_billing_open_a_client(qtbot: QtBot, window: MainWindow) -> None:
+    add_client(qtbot, window, "Ada", "Lovelace")
+    client_id = window.clients.model.id_at(0)
+    for area, view in (("Calendar", window.calendar), ("Offers & billing", window.billing)):
+        window.show_area(area)
+        view.open_client_requested.emit(client_id)
+        assert window.current_area == "Clients"
+        qtbot.waitUntil(lambda: window.clients.page.client is not None, timeout=WAIT_MS)
+        assert window.clients.page.client.id == client_id
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Comma, CTRL)
+    assert window.current_area == "Settings"
