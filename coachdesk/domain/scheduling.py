@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from coachdesk.domain.clients import known_time_zones
-from coachdesk.domain.errors import ValidationError
+from coachdesk.domain.errors import KnownError, ValidationError
 
 MAX_SERIES = 104  # two years of weekly sessions
 MAX_SESSION_MINUTES = 8 * 60
@@ -211,6 +211,10 @@ class Policy:
     notice_hours: int = 24
     late_cancel_counts: bool = True
     no_show_counts: bool = True
+
+
+class NoticeRequiredError(KnownError):
+    """A session moved inside its offer's notice window: it needs a reason (kept in the audit)."""
 
 
 def uses_allowance(status: SessionStatus, policy: Policy) -> bool:

@@ -25,6 +25,7 @@ from coachdesk.domain.billing import GateMode, format_money
 from coachdesk.domain.clients import display_name
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.domain.scheduling import (
+    NoticeRequiredError,
     Policy,
     Repeat,
     SessionDraft,
@@ -402,7 +403,7 @@ def reschedule(
         fields = ["starts_at", "sequence"]
         if within_notice(row.starts_at, now, policy):
             if not reason:
-                raise KnownError(
+                raise NoticeRequiredError(
                     f"This offer needs {policy.notice_hours} hours' notice to reschedule; "
                     f"the session starts in {_hours(row.starts_at - now)}. "
                     "Give a reason to override."

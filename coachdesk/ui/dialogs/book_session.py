@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from coachdesk.domain.clients import Client
 from coachdesk.domain.scheduling import (
     Enrolment,
+    NoticeRequiredError,
     Repeat,
     Session,
     SessionDraft,
@@ -646,7 +647,7 @@ class RescheduleDialog(QDialog):
             show_failure(self, failure)
             return
         text = failure.inline_text
-        if "notice" in text and "reason" in text:
+        if isinstance(failure.error, NoticeRequiredError):
             self._needs_reason = True
             self.message.setStyleSheet(BLOCK_STYLE)
             self.reason_row.setVisible(True)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.scheduling import (
     Busy,
+    NoticeRequiredError,
     Session,
     SessionStatus,
     WorkingHours,
@@ -64,7 +65,6 @@ MIN_HOUR_HEIGHT = 44
 GUTTER = 56
 DRAG_DISTANCE = 6
 # The service says this when a move needs the coach's reason.
-OVERRIDE_HINT = "reason to override"
 REFRESH_MS = 60_000
 
 CLIENT_HUES = ("#3b6fb6", "#d9822b", "#3f8f4f", "#9b5fa8", "#c2474a", "#2f8f8a", "#8a6a4f")
@@ -1184,7 +1184,8 @@ class CalendarView(LazyView):
     def _on_move_failed(
         self, failure: Failure, session: Session, new_start: datetime, grid: TimeGrid | None
     ) -> None:
-        if failure.known and OVERRIDE_HINT in failure.message and self.reason_dialog is None:
+        notice = isinstance(failure.error, NoticeRequiredError)
+        if notice and self.reason_dialog is None:
 
             def answered(reason: str) -> None:
                 if reason:
