@@ -1,5 +1,6 @@
-"""Scheduling figures: a vault with 5,000 sessions; the week's sessions query, ICS export of
-all 5,000 (parsed back), importing it as busy times, and free times over two weeks.
+"""Scheduling figures: a vault with 5,000 sessions; the week's sessions query, the week view
+read and painted, ICS export of all 5,000 (parsed back), importing it as busy times, and
+free times over two weeks.
 
 Prints figures; asserts nothing.  See bench/README.md.
 """
@@ -103,6 +104,7 @@ def run(vault: Vault, args: argparse.Namespace) -> None:
     )
     print(f"  the week's sessions ({len(week)}): list_sessions", end=" ")
     print(f"{query_ms:.1f} ms (spread {spread:.1f})")
+    week_view(vault, args.repeats)
     data = calendar.export_calendar(vault, now - timedelta(days=400))
     events = icalendar.Calendar.from_ical(data).walk("VEVENT")
     export_ms, spread = median_ms(
@@ -116,6 +118,29 @@ def run(vault: Vault, args: argparse.Namespace) -> None:
     print(f"  the same file imported as busy times: {import_s * 1000:.0f} ms")
     free_ms, spread = median_ms(lambda: calendar.free_times(vault, 14, 60), args.repeats)
     print(f"  free times over two weeks: {free_ms:.1f} ms (spread {spread:.1f})")
+
+
+def week_view(vault: Vault, repeats: int) -> None:
+    """The Calendar area's week: reading it (the db-lane function) and painting it."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from coachdesk.ui.views import calendar as calendar_view
+
+    data = calendar_view.load_days(vault, None, 7)
+    load_ms, load_spread = median_ms(lambda: calendar_view.load_days(vault, None, 7), repeats)
+    pane = calendar_view.CalendarPane(7)
+    pane.resize(1100, 720)
+    pane.show()
+    pane.set_data(data)
+    app.processEvents()
+    paint_ms, paint_spread = median_ms(lambda: pane.grab(), repeats)
+    fill_ms, fill_spread = median_ms(lambda: pane.set_data(data), repeats)
+    print(
+        f"  week view ({len(data.sessions)} sessions): read {load_ms:.1f} ms "
+        f"(spread {load_spread:.1f}), set {fill_ms:.2f} ms (spread {fill_spread:.2f}), "
+        f"full repaint {paint_ms:.1f} ms (spread {paint_spread:.1f}) at 1100x720"
+    )
 
 
 if __name__ == "__main__":
