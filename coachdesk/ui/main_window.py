@@ -287,8 +287,9 @@ class MainWindow(QMainWindow):
         ):
             view.notice.connect(self.show_notice)
         areas.clients.batch_documents_requested.connect(self.make_documents)
-        for view in (areas.pipeline, areas.due, areas.at_risk, areas.calendar, areas.billing):
+        for view in (areas.pipeline, areas.due, areas.at_risk, areas.billing):
             view.open_client_requested.connect(self.open_client)
+        areas.calendar.open_client_requested.connect(self._on_session_client)
         areas.clients.page.sessions.settings_requested.connect(lambda: self.show_area("Settings"))
         areas.clients.loaded.connect(self.clients_loaded)
         areas.settings.auto_lock_changed.connect(self.auto_lock_changed)
@@ -465,6 +466,12 @@ class MainWindow(QMainWindow):
         """Show a client's page in the Clients area."""
         self.show_area("Clients")
         self.clients.open_client(client_id)
+
+    @Slot(int)
+    def _on_session_client(self, client_id: int) -> None:
+        # A session opens its client on the Notes tab, ready to write up or read back.
+        self.open_client(client_id)
+        self.clients.page.open_on("notes")
 
     def show_area(self, name: str) -> None:
         """Switch to an area by its sidebar name."""

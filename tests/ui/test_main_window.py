@@ -242,12 +242,16 @@ def test_closing_with_an_unsaved_template_asks_first(
 def test_calendar_and_billing_open_a_client(qtbot: QtBot, window: MainWindow) -> None:
     add_client(qtbot, window, "Ada", "Lovelace")
     client_id = window.clients.model.id_at(0)
-    for area, view in (("Calendar", window.calendar), ("Offers & billing", window.billing)):
+    for area, view, tab in (
+        ("Calendar", window.calendar, "notes"),  # a session opens on its client's notes
+        ("Offers & billing", window.billing, "notes"),  # the same client: the tab stays
+    ):
         window.show_area(area)
         view.open_client_requested.emit(client_id)
         assert window.current_area == "Clients"
         qtbot.waitUntil(lambda: window.clients.page.client is not None, timeout=WAIT_MS)
         assert window.clients.page.client.id == client_id
+        assert window.clients.page.current_tab == tab
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Comma, CTRL)
     assert window.current_area == "Settings"

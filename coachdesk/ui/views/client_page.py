@@ -974,6 +974,11 @@ class ClientPage(QWidget):
         else:
             self.tabs.setCurrentIndex(TABS.index(name))
 
+    def open_on(self, tab: str) -> None:
+        """Show `tab`, and keep it when the client being opened arrives."""
+        self._wanted = (tab, 0)  # no item to select: ids start at 1
+        self.show_tab(tab)
+
     def open_note(self, note_id: int) -> None:
         """Show the Notes tab with a note selected (once the notes are loaded)."""
         self._open_item("notes", note_id)
