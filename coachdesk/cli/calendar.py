@@ -48,6 +48,10 @@ def cmd_calendar(vault: Vault, args: argparse.Namespace) -> int:
     elif args.action == "invite":
         files.write_file(args.out, calendar.session_invite(vault, args.session))
         print(f"Saved {args.out}")
+    elif args.action == "remind":
+        _name, data = calendar.reminder_email(vault, args.session)
+        files.write_file(args.out, data)
+        print(f"Saved the reminder draft {args.out}")
     elif args.action == "free":
         slots = calendar.free_times(vault, args.days, args.minutes)
         if args.json:

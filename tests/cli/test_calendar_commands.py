@@ -78,6 +78,13 @@ def test_availability_free_times_propose_export_and_import(
     (event,) = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert event["dtstart"].dt == datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
 
+    reminder = tmp_path / "reminder.eml"
+    code, _, err = cli(capsys, root, "calendar", "remind", "1", "--out", str(reminder))
+    assert code == 0, err
+    draft = email.message_from_bytes(reminder.read_bytes(), policy=policy.default)
+    assert draft["Subject"].startswith("Reminder: our session on 20 October")
+    assert [a.get_content_type() for a in draft.iter_attachments()] == ["text/calendar"]
+
     busy = tmp_path / "work.ics"
     busy.write_bytes(BUSY_ICS)
     with time_machine.travel(NOW, tick=False):
