@@ -559,12 +559,13 @@ def add_logistics(vault: Vault, seed: int = 11) -> None:
         offer = sprint if index % 2 else accelerator
         start = today - timedelta(days=rng.randint(10, 40))
         enrolment = offers.enrol(vault, row.id, offer.id, start_on=start)
-        first = start + timedelta(days=(7 - start.weekday()) % 7)  # the Monday after
+        weekday = index % 5  # spread over the working week
+        first = start + timedelta(days=(weekday - start.weekday()) % 7)
         booked = sessions.book_series(
             vault,
             row.id,
             first,
-            time(9 + index % 7, 0),
+            time(9 + (index * 3) % 8, 0),
             "Europe/London",
             Repeat.WEEKLY,
             min(offer.terms.session_count, 6),
