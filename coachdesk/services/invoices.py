@@ -156,7 +156,8 @@ def create_invoice(
 def invoice_from_enrolment(
     vault: Vault, enrolment_id: int, client_id: int | None = None
 ) -> Invoice:
-    """A draft billing an enrolment (its first instalment, for instalment terms);
+    """A draft billing what is still unbilled of an enrolment (the whole price, or its
+    next instalment);
     `client_id`, when given, must be the enrolment's client."""
     today = _today(vault)
     with vault.writing() as session:

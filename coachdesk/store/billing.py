@@ -294,7 +294,8 @@ def _version_of(session: Session, enrolment: EnrolmentTable) -> OfferVersionTabl
 
 
 def enrolment_line(session: Session, enrolment_id: int) -> tuple[EnrolmentTable, LineDraft]:
-    """The enrolment and the line that bills it (the first instalment for instalment terms)."""
+    """The enrolment and the line that bills what is still unbilled of it: the whole price,
+    or the next instalment.  Refused once every part is on an invoice that is not void."""
     enrolment = session.get(EnrolmentTable, enrolment_id)
     if enrolment is None:
         raise NotFoundError(f"There is no enrolment #{enrolment_id}.")
@@ -303,13 +304,30 @@ def enrolment_line(session: Session, enrolment_id: int) -> tuple[EnrolmentTable,
         raise ValidationError(
             {"enrolment": f"“{version.name}” is paid per session: invoice its sessions instead."}
         )
+    count = version.instalments if version.payment_terms == "instalments" else 1
+    billed = (
+        session.scalar(
+            select(func.count(InvoiceLineTable.id))
+            .join(InvoiceTable, InvoiceTable.id == InvoiceLineTable.invoice_id)
+            .where(
+                InvoiceLineTable.enrolment_id == enrolment.id,
+                InvoiceTable.status != InvoiceStatus.VOID.value,
+                InvoiceTable.kind == InvoiceKind.INVOICE.value,
+            )
+        )
+        or 0
+    )
+    if billed >= count:
+        raise ValidationError(
+            {"enrolment": f"“{version.name}” is already fully invoiced for this client."}
+        )
     price = enrolment.price_minor
     description = version.name
-    if version.payment_terms == "instalments" and version.instalments > 1:
-        count = version.instalments
+    if count > 1:
         # The cents that do not divide evenly go on the first instalment.
-        price = enrolment.price_minor - (count - 1) * (enrolment.price_minor // count)
-        description = f"{version.name}, instalment 1 of {count}"
+        share = enrolment.price_minor // count
+        price = share + (enrolment.price_minor - count * share if billed == 0 else 0)
+        description = f"{version.name}, instalment {billed + 1} of {count}"
     return enrolment, LineDraft(
         description, 1, price, version.tax_rate_bp, enrolment_id=enrolment.id
     )

@@ -397,3 +397,21 @@ def test_invoice_and_receipt_pdfs_show_number_client_lines_and_totals(
     assert "INV-2026-0001" in credit_text and "Returned" in credit_text
     with pytest.raises(NotFoundError):
         invoices.receipt_pdf(vault, 999)
+
+
+def test_an_enrolment_is_billed_once_instalment_by_instalment(vault: Vault, client_id: int) -> None:
+    enrolment = add_offer(vault, client_id, "instalments", price=100000, instalments=3)
+    parts = [invoices.invoice_from_enrolment(vault, enrolment) for _ in range(3)]
+    assert [p.lines[0].description for p in parts] == [
+        f"Leadership Sprint, instalment {i} of 3" for i in (1, 2, 3)
+    ]
+    assert sum(p.lines[0].unit_minor for p in parts) == 100000
+    with pytest.raises(ValidationError, match="already fully invoiced"):
+        invoices.invoice_from_enrolment(vault, enrolment)
+
+    upfront = add_offer(vault, client_id, "upfront")
+    first = invoices.issue(vault, invoices.invoice_from_enrolment(vault, upfront).id)
+    with pytest.raises(ValidationError, match="already fully invoiced"):
+        invoices.invoice_from_enrolment(vault, upfront)
+    invoices.void(vault, first.id, "Wrong client address")
+    assert invoices.invoice_from_enrolment(vault, upfront).lines[0].unit_minor == 120000
