@@ -14,11 +14,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from coachdesk.domain.errors import ValidationError
 
+MAX_MINOR = 10**11  # a billion in the currency's main unit
+
 
 def format_money(minor: int, currency: str) -> str:
     """1,250.00 EUR."""
     sign = "-" if minor < 0 else ""
-    return f"{sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d} {currency}"
+    return f"{sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d} {currency}".rstrip()
 
 
 def parse_money(text: str) -> int:
@@ -30,11 +32,20 @@ def parse_money(text: str) -> int:
     cleaned = text.strip().replace(",", "").replace(" ", "")
     try:
         amount = Decimal(cleaned)
+        exact = amount.is_finite() and amount == amount.quantize(Decimal("0.01"))
     except ArithmeticError:
         raise ValidationError({"amount": f"'{text}' is not an amount, such as 1250.00."}) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if not exact:
         raise ValidationError({"amount": "Use at most two decimals, such as 1250.50."})
-    return int(amount * 100)
+    minor = int(amount * 100)
+    check_amount(minor, "amount")
+    return minor
+
+
+def check_amount(minor: int, field: str) -> None:
+    """Refuse an amount no coaching practice bills (it would not fit the ledger either)."""
+    if abs(minor) > MAX_MINOR:
+        raise ValidationError({field: f"That is more than {format_money(MAX_MINOR, '')}."})
 
 
 def tax_of(net_minor: int, rate_bp: int) -> int:
@@ -92,6 +103,7 @@ class LineDraft:
             raise ValidationError({"quantity": "The quantity must be between 1 and 10,000."})
         if self.unit_minor < 0:
             raise ValidationError({"price": "A price cannot be negative; use a credit note."})
+        check_amount(self.quantity * self.unit_minor, "price")
         if not 0 <= self.tax_rate_bp <= 10_000:
             raise ValidationError({"tax_rate": "Tax must be between 0 and 100 %."})
         return LineDraft(

@@ -124,8 +124,8 @@ class OfferTerms:
             errors["session_count"] = "Sessions must be between 0 and 500."
         if not 15 <= self.session_minutes <= MAX_SESSION_MINUTES:
             errors["session_minutes"] = "A session lasts between 15 minutes and 8 hours."
-        if self.price_minor < 0:
-            errors["price"] = "The price cannot be negative."
+        if not 0 <= self.price_minor <= 10**11:
+            errors["price"] = "The price must be between 0 and 1,000,000,000.00."
         currency = self.currency.strip().upper()
         if len(currency) != 3 or not currency.isalpha():
             errors["currency"] = "Use a three-letter currency code such as EUR."

@@ -439,6 +439,9 @@ def mark(vault: Vault, session_id: int, status: SessionStatus) -> BookedSession:
         )
     with vault.writing() as session:
         row = _session_row(session, session_id)
+        if status is SessionStatus.CANCELLED:
+            # Inside the notice window a cancellation is late, whoever records it.
+            status = cancel_status(row.starts_at, _now(), _policy(session, row))
         if row.status != str(status):
             row.status = str(status)
             row.updated_at = _now()
@@ -449,10 +452,7 @@ def mark(vault: Vault, session_id: int, status: SessionStatus) -> BookedSession:
 
 def cancel(vault: Vault, session_id: int) -> BookedSession:
     """Cancel a session: a late cancel inside the offer's notice window."""
-    with vault.reading() as session:
-        row = _session_row(session, session_id)
-        status = cancel_status(row.starts_at, _now(), _policy(session, row))
-    return mark(vault, session_id, status)
+    return mark(vault, session_id, SessionStatus.CANCELLED)
 
 
 def get_session(vault: Vault, session_id: int) -> BookedSession:

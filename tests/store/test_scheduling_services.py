@@ -403,3 +403,24 @@ def test_gate_on_no_sessions_left(vault: Vault) -> None:
     over = sessions.book(vault, SessionDraft(ada, datetime(2026, 12, 31, 9)))
     assert over.enrolment_id == booked[0].enrolment_id
     assert offers.list_enrolments(vault, ada)[0].sessions_used == 4
+
+
+def test_marking_a_session_cancelled_inside_the_notice_is_a_late_cancel(vault: Vault) -> None:
+    from coachdesk.domain.clients import ClientDraft
+    from coachdesk.domain.practice import PracticeProfile
+    from coachdesk.domain.scheduling import OfferTerms, SessionDraft, SessionStatus
+    from coachdesk.services import clients, offers, practice, sessions
+
+    practice.save_profile(vault, PracticeProfile("Sam", "Rivera", "Europe/London", "GBP"))
+    client = clients.create_client(vault, ClientDraft(first_name="Ada")).id
+    offer = offers.create_offer(
+        vault, OfferTerms(name="Strict", session_count=4, notice_hours=48, currency="GBP")
+    )
+    enrolment = offers.enrol(vault, client, offer.id)
+    from datetime import timedelta
+
+    soon = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0) + timedelta(hours=5)
+    booked = sessions.book(vault, SessionDraft(client, soon, 60, "Europe/London"))
+    marked = sessions.mark(vault, booked.id, SessionStatus.CANCELLED)
+    assert marked.status is SessionStatus.LATE_CANCEL
+    assert offers.get_enrolment(vault, enrolment.id).sessions_used == 1

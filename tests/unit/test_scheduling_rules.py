@@ -130,8 +130,11 @@ def test_free_slots_respect_hours_blocked_days_busy_times_and_dst() -> None:
 def test_money_tax_and_invoice_status() -> None:
     assert parse_money("1,250.50") == 125_050
     assert format_money(-125_050, "EUR") == "-1,250.50 EUR"
+    for silly in ("12.345", "1e400", "99999999999999999999", "nan", "ten"):
+        with pytest.raises(ValidationError):
+            parse_money(silly)
     with pytest.raises(ValidationError):
-        parse_money("12.345")
+        LineDraft("Forever", 10_000, 10**10).validated()
     assert tax_of(1_005, 1_000) == 101  # 100.5 rounds half up
     lines = (LineDraft("Session", 3, 15_000, 2_000), LineDraft("Workbook", 1, 2_499, 700))
     sums = totals(lines, paid_minor=10_000)
