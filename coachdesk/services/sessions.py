@@ -32,6 +32,7 @@ from coachdesk.domain.scheduling import (
     SessionStatus,
     cancel_status,
     check_zone,
+    in_zone,
     series_starts,
     within_notice,
 )
@@ -187,6 +188,11 @@ def _reasons(
     return tuple(reasons)
 
 
+def _today(vault: Vault) -> date:
+    """Today where the coach is: invoices fall due, and enrolments end, on local dates."""
+    return in_zone(_now(), _coach_zone(vault)).date()
+
+
 def gate(
     vault: Vault, client_id: int, needed: int = 1, enrolment_id: int | None = None
 ) -> GateResult:
@@ -196,7 +202,7 @@ def gate(
     active enrolment (a client with none, say for a discovery call, is not held up).
     """
     mode = _mode(vault)
-    today = _now().date()
+    today = _today(vault)
     with vault.reading() as session:
         _live_client(session, client_id)
         enrolment = _pick_enrolment(session, client_id, enrolment_id, today)
@@ -272,14 +278,15 @@ def book(vault: Vault, draft: SessionDraft, override_reason: str = "") -> Booked
     mode = GateMode.OFF if reason else _mode(vault)
     coach_zone = _coach_zone(vault)
     now = _now()
+    today = _today(vault)
     with vault.writing() as session:
         client = None if draft.client_id is None else _live_client(session, draft.client_id)
         if draft.cohort_id is not None and session.get(CohortTable, draft.cohort_id) is None:
             raise NotFoundError(f"There is no cohort #{draft.cohort_id}.")
         enrolment = None
         if client is not None:
-            enrolment = _pick_enrolment(session, client.id, draft.enrolment_id, now.date())
-            _check_gate(mode, session, client.id, now.date(), 1, enrolment)
+            enrolment = _pick_enrolment(session, client.id, draft.enrolment_id, today)
+            _check_gate(mode, session, client.id, today, 1, enrolment)
         clean = replace(
             draft,
             coach_zone=coach_zone,
@@ -328,11 +335,12 @@ def book_series(
     mode = GateMode.OFF if reason else _mode(vault)
     coach_zone = _coach_zone(vault)
     now = _now()
+    today = _today(vault)
     series_id = uuid4().hex
     with vault.writing() as session:
         client = _live_client(session, client_id)
-        enrolment = _pick_enrolment(session, client_id, enrolment_id, now.date())
-        _check_gate(mode, session, client_id, now.date(), count, enrolment)
+        enrolment = _pick_enrolment(session, client_id, enrolment_id, today)
+        _check_gate(mode, session, client_id, today, count, enrolment)
         client_zone = _client_zone(client, "", coach_zone)
         booked = []
         for start in starts:
@@ -401,12 +409,15 @@ def reschedule(
             raise ValidationError({"starts_at": "Choose a time in the future."})
         policy = _policy(session, row)
         fields = ["starts_at", "sequence"]
-        if within_notice(row.starts_at, now, policy):
+        late_move = within_notice(row.starts_at, now, policy)
+        late_slot = within_notice(new_start, now, policy)
+        if late_move or late_slot:
             if not reason:
+                when = row.starts_at if late_move else new_start
+                what = "the session starts" if late_move else "the new time is"
                 raise NoticeRequiredError(
                     f"This offer needs {policy.notice_hours} hours' notice to reschedule; "
-                    f"the session starts in {_hours(row.starts_at - now)}. "
-                    "Give a reason to override."
+                    f"{what} in {_hours(when - now)}. Give a reason to override."
                 )
             row.override_reason = reason
             fields.append("override_reason")

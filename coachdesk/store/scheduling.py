@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from coachdesk.domain.billing import LineDraft, totals
+from coachdesk.domain.billing import InvoiceStatus
 from coachdesk.domain.clients import display_name
 from coachdesk.domain.scheduling import (
     Busy,
@@ -22,15 +22,14 @@ from coachdesk.domain.scheduling import (
     uses_allowance,
 )
 from coachdesk.domain.scheduling import Session as BookedSession
+from coachdesk.store import billing
 from coachdesk.store.tables import (
     BlockedDateTable,
     BusyTimeTable,
     ClientTable,
     EnrolmentTable,
-    InvoiceLineTable,
     InvoiceTable,
     OfferVersionTable,
-    PaymentTable,
     SessionTable,
     WorkingHoursTable,
 )
@@ -214,23 +213,13 @@ def overdue_invoices(session: Session, client_id: int, today: date) -> list[Over
         .order_by(InvoiceTable.due_on, InvoiceTable.id)
     ).all()
     found = []
-    for invoice in rows:
-        lines = tuple(
-            LineDraft(line.description, line.quantity, line.unit_minor, line.tax_rate_bp)
-            for line in session.scalars(
-                select(InvoiceLineTable).where(InvoiceLineTable.invoice_id == invoice.id)
-            )
-        )
-        paid = sum(
-            session.scalars(
-                select(PaymentTable.amount_minor).where(PaymentTable.invoice_id == invoice.id)
-            )
-        )
-        due = totals(lines, paid).due_minor
-        if due > 0 and invoice.due_on is not None:
+    for row in rows:
+        # The billing store works the amount due out with payments and credit notes.
+        invoice = billing.to_invoice(session, row, today)
+        if invoice.status is InvoiceStatus.OVERDUE and row.due_on is not None:
             found.append(
                 OverdueInvoice(
-                    invoice.number or f"#{invoice.id}", due, invoice.currency, invoice.due_on
+                    row.number or f"#{row.id}", invoice.totals.due_minor, row.currency, row.due_on
                 )
             )
     return found

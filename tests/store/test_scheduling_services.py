@@ -424,3 +424,25 @@ def test_marking_a_session_cancelled_inside_the_notice_is_a_late_cancel(vault: V
     marked = sessions.mark(vault, booked.id, SessionStatus.CANCELLED)
     assert marked.status is SessionStatus.LATE_CANCEL
     assert offers.get_enrolment(vault, enrolment.id).sessions_used == 1
+
+
+def test_moving_a_session_to_a_time_inside_the_notice_needs_a_reason(vault: Vault) -> None:
+    from datetime import timedelta
+
+    from coachdesk.domain.clients import ClientDraft
+    from coachdesk.domain.practice import PracticeProfile
+    from coachdesk.domain.scheduling import NoticeRequiredError, OfferTerms, SessionDraft
+    from coachdesk.services import clients, offers, practice, sessions
+
+    practice.save_profile(vault, PracticeProfile("Sam", "Rivera", "Europe/London", "GBP"))
+    client = clients.create_client(vault, ClientDraft(first_name="Ada")).id
+    offer = offers.create_offer(
+        vault, OfferTerms(name="Strict", session_count=4, notice_hours=48, currency="GBP")
+    )
+    offers.enrol(vault, client, offer.id)
+    now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    booked = sessions.book(vault, SessionDraft(client, now + timedelta(days=30), 60, "UTC"))
+    with pytest.raises(NoticeRequiredError, match="the new time is in"):
+        sessions.reschedule(vault, booked.id, now + timedelta(hours=3))
+    moved = sessions.reschedule(vault, booked.id, now + timedelta(hours=3), "Client asked")
+    assert moved.override_reason == "Client asked"
