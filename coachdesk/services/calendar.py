@@ -70,7 +70,10 @@ def _load(vault: Vault, session_id: int) -> Session:
         found = store.sessions_between(
             session, row.starts_at, row.starts_at + timedelta(seconds=1), row.client_id
         )
-    return next(s for s in found if s.id == session_id)
+    match = next((s for s in found if s.id == session_id), None)
+    if match is None:  # its client is in the Trash
+        raise NotFoundError(f"Session #{session_id} belongs to a client in the Trash.")
+    return match
 
 
 # ICS out ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from coachdesk.domain.clients import (
     Objective,
     display_name,
 )
+from coachdesk.domain.errors import KnownError
 from coachdesk.store import documents, search
 from coachdesk.store.crm import next_due, overdue_counts
 from coachdesk.store.tables import (
@@ -25,6 +26,7 @@ from coachdesk.store.tables import (
     ClientPhoneTable,
     ClientTable,
     ClientTagTable,
+    InvoiceTable,
     StageTable,
     TagTable,
 )
@@ -260,6 +262,7 @@ def purge(session: Session, client_ids: list[int]) -> list[str]:
     Returns the blob names of the clients' photos and documents (and of old logos only
     their documents used), whose rows go too: the caller deletes the files after the commit.
     """
+    _keep_issued_invoices(session, client_ids)
     search.drop_clients(session, client_ids)
     photos = select(AttachmentTable.id, AttachmentTable.blob_name).join(
         ClientTable, ClientTable.photo_attachment_id == AttachmentTable.id
@@ -271,6 +274,25 @@ def purge(session: Session, client_ids: list[int]) -> list[str]:
     session.execute(delete(AttachmentTable).where(AttachmentTable.id.in_([i for i, _ in blobs])))
     drop_unused_tags(session)
     return [blob for _, blob in blobs] + documents.release_logos(session, logos)
+
+
+def _keep_issued_invoices(session: Session, client_ids: list[int]) -> None:
+    """Refuse to purge clients who were sent invoices (legal records); drop their drafts."""
+    issued = list(
+        session.execute(
+            select(ClientTable.first_name, ClientTable.last_name, ClientTable.preferred_name)
+            .join(InvoiceTable, InvoiceTable.client_id == ClientTable.id)
+            .where(ClientTable.id.in_(client_ids), InvoiceTable.number.is_not(None))
+            .distinct()
+        )
+    )
+    if issued:
+        names = ", ".join(sorted(display_name(*row) for row in issued))
+        raise KnownError(
+            f"{names} {'has' if len(issued) == 1 else 'have'} been sent invoices, which must be "
+            "kept for your accounts. Restore them from the Trash, or leave them there."
+        )
+    session.execute(delete(InvoiceTable).where(InvoiceTable.client_id.in_(client_ids)))
 
 
 def drop_unused_tags(session: Session) -> None:

@@ -558,7 +558,8 @@ class InvoiceTable(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    # No cascade: an issued invoice is a legal record and outlives a purge attempt.
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     kind: Mapped[str] = mapped_column(String(16), default="invoice")
     number_year: Mapped[int | None] = mapped_column(Integer)
     number_seq: Mapped[int | None] = mapped_column(Integer)

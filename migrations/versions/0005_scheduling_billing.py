@@ -133,7 +133,6 @@ def upgrade() -> None:
             ["client_id"],
             ["clients.id"],
             name=op.f("fk_invoices_client_id_clients"),
-            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["credits_invoice_id"],

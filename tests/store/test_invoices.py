@@ -415,3 +415,24 @@ def test_an_enrolment_is_billed_once_instalment_by_instalment(vault: Vault, clie
         invoices.invoice_from_enrolment(vault, upfront)
     invoices.void(vault, first.id, "Wrong client address")
     assert invoices.invoice_from_enrolment(vault, upfront).lines[0].unit_minor == 120000
+
+
+def test_a_client_who_was_invoiced_cannot_be_purged_and_numbers_are_never_reused(
+    vault: Vault, client_id: int
+) -> None:
+    other = clients.create_client(vault, ClientDraft(first_name="Grace", last_name="Hopper")).id
+    invoices.issue(vault, draft(vault, client_id, 10_000).id)
+    second = invoices.issue(vault, draft(vault, other, 20_000).id)
+    draft(vault, other, 5_000)  # a draft goes with its client
+    clients.trash_clients(vault, [other])
+    with pytest.raises(KnownError, match="Grace Hopper has been sent invoices"):
+        clients.empty_trash(vault)
+    assert invoices.get_invoice(vault, second.id).number == second.number
+    third = invoices.issue(vault, draft(vault, client_id, 30_000).id)
+    assert third.number is not None and third.number.endswith("-0003")
+
+    drafts_only = clients.create_client(vault, ClientDraft(first_name="Alan")).id
+    draft(vault, drafts_only, 1_000)
+    clients.restore_clients(vault, [other])
+    clients.trash_clients(vault, [drafts_only])
+    assert clients.empty_trash(vault) == 1
