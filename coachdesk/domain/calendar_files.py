@@ -68,7 +68,7 @@ def session_event(session: Session, text: EventText, stamp: datetime) -> icalend
 
 
 def calendar_bytes(events: Iterable[icalendar.Event], name: str = "", method: str = "") -> bytes:
-    """A VCALENDAR holding `events` (METHOD:REQUEST for an invite to e-mail)."""
+    """A VCALENDAR holding `events` (METHOD:PUBLISH for an invite to e-mail)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -96,6 +96,14 @@ def _as_utc(value: date | datetime, zone: ZoneInfo) -> datetime:
         aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
         return aware.astimezone(UTC).replace(tzinfo=None)
     return datetime.combine(value, time(), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def calendar_name(data: bytes) -> str:
+    """The name a calendar file gives itself (X-WR-CALNAME), if any."""
+    for line in data[:200_000].splitlines():
+        if line.upper().startswith(b"X-WR-CALNAME:"):
+            return line.split(b":", 1)[1].decode("utf-8", "replace").strip()
+    return ""
 
 
 def read_busy(

@@ -18,6 +18,7 @@ from coachdesk.domain.calendar_files import (
     BusyEvent,
     EventText,
     calendar_bytes,
+    calendar_name,
     read_busy,
     session_event,
 )
@@ -59,7 +60,9 @@ def _coach_zone(vault: Vault) -> str:
 def _title(session: Session, coach_name: str, for_client: bool) -> str:
     if for_client:
         return f"Coaching session with {coach_name}" if coach_name else "Coaching session"
-    return f"Session: {session.client_name}" if session.client_name else "Group session"
+    if session.client_name:
+        return f"Session: {session.client_name}"
+    return "Group session" if session.cohort_id is not None else "Cancelled session"
 
 
 def _load(vault: Vault, session_id: int) -> Session:
@@ -87,7 +90,9 @@ def export_calendar(vault: Vault, start: datetime | None = None) -> bytes:
     """
     begin = start or _now() - timedelta(days=365)
     with vault.reading() as session:
-        sessions = store.sessions_between(session, begin, datetime(9999, 1, 1))
+        sessions = store.sessions_between(
+            session, begin, datetime(9999, 1, 1), trashed_as_cancelled=True
+        )
     stamp = _now()
     profile = practice.get_profile(vault)
     events = (
@@ -105,7 +110,9 @@ def session_invite(vault: Vault, session_id: int) -> bytes:
     event = session_event(
         found, EventText(_title(found, profile.coach_name, True), description), _now()
     )
-    return calendar_bytes([event], method="REQUEST")
+    # PUBLISH: the client's calendar adds (or, for a later SEQUENCE, updates) the event;
+    # REQUEST would need an organiser address, which the practice profile does not hold.
+    return calendar_bytes([event], method="PUBLISH")
 
 
 # ICS in -------------------------------------------------------------------------------------
@@ -128,7 +135,8 @@ def import_busy(vault: Vault, data: bytes, source: str) -> BusyImport:
     Raises:
         CalendarFileError: the file is not a calendar.
     """
-    source = " ".join(source.split())[:MAX_SOURCE] or "Imported calendar"
+    # The calendar's own name tells two exports both called "calendar.ics" apart.
+    source = " ".join((calendar_name(data) or source).split())[:MAX_SOURCE] or "Imported calendar"
     now = _now()
     events: list[BusyEvent] = read_busy(
         data,

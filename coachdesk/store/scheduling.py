@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -110,10 +111,12 @@ def sessions_between(
     end: datetime,
     client_id: int | None = None,
     statuses: tuple[SessionStatus, ...] = (),
+    trashed_as_cancelled: bool = False,
 ) -> list[BookedSession]:
     """Sessions starting in [start, end) (naive UTC), soonest first, with client names.
 
-    Sessions of clients in the Trash are left out.
+    Sessions of clients in the Trash are left out, or (for calendar exports, which must
+    take them off other calendars) included as cancelled and without a name.
     """
     query = (
         select(
@@ -134,6 +137,8 @@ def sessions_between(
     found = []
     for row, first, last, preferred, deleted in session.execute(query):
         if row.client_id is not None and deleted is not None:
+            if trashed_as_cancelled:
+                found.append(replace(to_session(row), status=SessionStatus.CANCELLED))
             continue
         name = display_name(first, last, preferred) if row.client_id is not None else ""
         found.append(to_session(row, name))

@@ -88,7 +88,7 @@ def test_an_invite_says_when_in_the_clients_zone_and_holds_no_note(
     crm.add_note(vault, client_id, NoteDraft(NoteKind.SESSION, date(2026, 10, 1), "PRIVATE-42"))
     session_id = insert_session(vault, client_id, datetime(2026, 10, 20, 14, 0))
     data = calendar.session_invite(vault, session_id)
-    assert b"METHOD:REQUEST" in data and b"PRIVATE-42" not in data
+    assert b"METHOD:PUBLISH" in data and b"PRIVATE-42" not in data
     (event,) = events(data)
     assert str(event["summary"]) == "Coaching session with Sam Rivera"
     assert "Tuesday 20 October 2026, 10:00 (America/New_York)" in str(event["description"])
@@ -149,3 +149,27 @@ def test_reminders_list_what_is_due_and_never_quote_notes(vault: Vault, client_i
     assert body is not None and "Saturday 17 October at 05:00" in body.get_content()
     (invite,) = message.iter_attachments()
     assert invite.get_content_type() == "text/calendar"
+
+
+def test_a_trashed_clients_sessions_leave_other_calendars_as_cancelled(
+    vault: Vault, client_id: int
+) -> None:
+    insert_session(vault, client_id, datetime(2026, 10, 20, 8, 0))
+    with time_machine.travel(NOW, tick=False):
+        (before,) = events(calendar.export_calendar(vault))
+        clients.trash_clients(vault, [client_id])
+        (after,) = events(calendar.export_calendar(vault))
+    assert str(after["uid"]) == str(before["uid"])
+    assert (str(before["status"]), str(after["status"])) == ("CONFIRMED", "CANCELLED")
+    assert str(after["summary"]) == "Cancelled session"
+
+
+def test_two_calendars_with_the_same_file_name_keep_their_own_busy_times(
+    vault: Vault, client_id: int
+) -> None:
+    work = BUSY_ICS.replace(b"VERSION:2.0", b"VERSION:2.0\nX-WR-CALNAME:Work")
+    home = BUSY_ICS.replace(b"VERSION:2.0", b"VERSION:2.0\nX-WR-CALNAME:Home")
+    with time_machine.travel(NOW, tick=False):
+        first = calendar.import_busy(vault, work, "calendar")
+        second = calendar.import_busy(vault, home, "calendar")
+    assert (first.source, second.source, second.replaced) == ("Work", "Home", 0)

@@ -61,7 +61,7 @@ def test_sessions_export_with_stable_uids_utc_times_and_sequence() -> None:
 
     moved = replace(first, starts_at=datetime(2026, 10, 23, 8, 0), sequence=1)
     again = events_of(
-        calendar_bytes([session_event(moved, EventText("x"), STAMP)], method="REQUEST")
+        calendar_bytes([session_event(moved, EventText("x"), STAMP)], method="PUBLISH")
     )
     assert str(again[0]["uid"]) == "a1@coachdesk"
     assert again[0]["sequence"] == 1
