@@ -191,6 +191,12 @@ def block_dates(vault: Vault, days: Sequence[date], note: str = "") -> None:
         audit.append(session, vault.actor, "blocked_dates", len(days), "create")
 
 
+def blocked_dates(vault: Vault) -> list[date]:
+    """Every day off, in order."""
+    with vault.reading() as session:
+        return store.blocked_dates(session, date.min, date.max)
+
+
 def unblock_dates(vault: Vault, days: Sequence[date]) -> None:
     """Make blocked days available again."""
     with vault.writing() as session:
@@ -332,6 +338,12 @@ def reminder_email(vault: Vault, session_id: int) -> tuple[str, bytes]:
         "text/calendar",
     )
     return f"Session reminder {when:%Y-%m-%d %H%M}.eml", data
+
+
+def busy_times(vault: Vault, start: datetime, end: datetime) -> list[Busy]:
+    """Imported busy times overlapping [start, end) (naive UTC)."""
+    with vault.reading() as session:
+        return store.busy_between(session, start, end)
 
 
 def delete_busy_source(vault: Vault, source: str) -> int:

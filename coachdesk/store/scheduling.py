@@ -159,9 +159,9 @@ def blocked_dates(session: Session, start: date, end: date) -> list[date]:
     """Blocked days in [start, end]."""
     return list(
         session.scalars(
-            select(BlockedDateTable.day).where(
-                BlockedDateTable.day >= start, BlockedDateTable.day <= end
-            )
+            select(BlockedDateTable.day)
+            .where(BlockedDateTable.day >= start, BlockedDateTable.day <= end)
+            .order_by(BlockedDateTable.day)
         )
     )
 

@@ -124,7 +124,6 @@ def load_days(vault: Vault, first_day: date | None, days: int) -> CalendarData:
     With no `first_day`, the week (or the day) that holds today in the coach's zone.
     """
     from coachdesk.services import calendar, sessions
-    from coachdesk.store import scheduling
 
     zone = _coach_zone(vault)
     today = _today(zone)
@@ -134,8 +133,7 @@ def load_days(vault: Vault, first_day: date | None, days: int) -> CalendarData:
     end = from_wall_clock(first_day + timedelta(days=days), time(0), zone)
     booked = sessions.list_sessions(vault, start, end)
     hours = calendar.working_hours(vault)
-    with vault.reading() as session:
-        busy = scheduling.busy_between(session, start, end)
+    busy = calendar.busy_times(vault, start, end)
     return CalendarData(zone, first_day, days, today, tuple(booked), tuple(hours), tuple(busy))
 
 
