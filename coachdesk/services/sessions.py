@@ -419,7 +419,9 @@ def reschedule(
                     f"This offer needs {policy.notice_hours} hours' notice to reschedule; "
                     f"{what} in {_hours(when - now)}. Give a reason to override."
                 )
-            row.override_reason = reason
+            # Each override is added, never overwritten: the session keeps why it moved.
+            entry = f"{now:%Y-%m-%d %H:%M} UTC: {reason}"
+            row.override_reason = "\n".join(filter(None, (row.override_reason, entry)))
             fields.append("override_reason")
         row.starts_at = new_start.replace(second=0, microsecond=0)
         row.sequence += 1

@@ -219,7 +219,7 @@ def test_reschedule_inside_notice_is_refused_unless_overridden_and_keeps_the_uid
     moved = sessions.reschedule(vault, soon.id, datetime(2026, 1, 8, 9, 0), "Client is ill")
     assert (moved.uid, moved.id) == (soon.uid, soon.id)
     assert (moved.starts_at, moved.sequence) == (datetime(2026, 1, 8, 9, 0), 1)
-    assert moved.override_reason == "Client is ill"
+    assert moved.override_reason == "2026-01-05 12:00 UTC: Client is ill"
     assert moved.status is SessionStatus.SCHEDULED
     event = audit_trail.recent_events(vault)[0]
     assert (event.entity, event.entity_id, event.action) == ("session", str(soon.id), "reschedule")
@@ -445,4 +445,4 @@ def test_moving_a_session_to_a_time_inside_the_notice_needs_a_reason(vault: Vaul
     with pytest.raises(NoticeRequiredError, match="the new time is in"):
         sessions.reschedule(vault, booked.id, now + timedelta(hours=3))
     moved = sessions.reschedule(vault, booked.id, now + timedelta(hours=3), "Client asked")
-    assert moved.override_reason == "Client asked"
+    assert moved.override_reason.endswith(" UTC: Client asked")

@@ -168,7 +168,7 @@ def test_a_drag_inside_the_notice_period_asks_for_a_reason_then_moves(
         dialog.accept()
     moved = stored(qtbot, coach, session.id)
     assert moved.starts_at == soon + timedelta(minutes=target - minute)
-    assert moved.override_reason == "Client asked"
+    assert moved.override_reason.endswith(" UTC: Client asked")
 
 
 def test_right_click_mark_done_and_double_click_opens_the_client(

@@ -280,7 +280,7 @@ def test_rescheduling_inside_the_notice_asks_for_a_reason(
 
     moved = on_lane(qtbot, ops, lambda vault: sessions.get_session(vault, booked.id))
     assert moved.starts_at == soon + timedelta(days=2)
-    assert moved.override_reason == "Coach ill"
+    assert moved.override_reason.endswith(" UTC: Coach ill")
 
 
 def test_propose_times_shows_the_message_and_hands_off_a_draft(
