@@ -369,3 +369,45 @@ def test_session_model(qtmodeltester: Any) -> None:
     )
     qtmodeltester.check(model)
     assert model.index(0, 2).data() == "Tue 2 Mar, 04:00 EST"
+
+
+def test_invite_and_reminder_drafts_reach_the_mail_app_without_notes(
+    qtbot: QtBot, ops: VaultOps, ada: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import email
+    from email import policy
+
+    from coachdesk.domain.crm import NoteDraft, NoteKind
+    from coachdesk.services import crm
+
+    on_lane(
+        qtbot,
+        ops,
+        lambda vault: crm.add_note(
+            vault, ada.id, NoteDraft(NoteKind.SESSION, datetime.now().date(), "PRIVATE-31")
+        ),
+    )
+    enrol(qtbot, ops, ada)
+    start = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0) + timedelta(days=3)
+    book_at(qtbot, ops, ada, start)
+    page = show_sessions(qtbot, ops, ada)
+    tab = page.sessions
+    opened: list[QUrl] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True)
+    )
+    tab.table.selectRow(0)
+    for count, button in enumerate((tab.invite_button, tab.reminder_button), start=1):
+        click(qtbot, button)
+        qtbot.waitUntil(lambda wanted=count: len(opened) == wanted, timeout=WAIT_MS)
+        data = Path(opened[-1].toLocalFile()).read_bytes()
+        assert b"PRIVATE-31" not in data
+        message = email.message_from_bytes(data, policy=policy.default)
+        assert message["X-Unsent"] == "1"
+        assert [a.get_content_type() for a in message.iter_attachments()] == ["text/calendar"]
+    assert (
+        "Reminder"
+        in email.message_from_bytes(
+            Path(opened[-1].toLocalFile()).read_bytes(), policy=policy.default
+        )["Subject"]
+    )

@@ -123,6 +123,18 @@ def cancel_session(vault: Vault, session_id: int) -> Session:
     return sessions.cancel(vault, session_id)
 
 
+def hand_off_reminder(vault: Vault, session_id: int) -> Path:
+    """Db lane: a reminder e-mail draft for the session (invite attached, no notes)."""
+    from coachdesk.services import calendar, handoff
+
+    name, data = calendar.reminder_email(vault, session_id)
+    try:
+        return handoff.write(name, data)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise KnownError(f"The e-mail draft could not be prepared: {reason}.") from error
+
+
 def hand_off_invite(vault: Vault, session_id: int) -> Path:
     """Db lane: an e-mail draft to the client with the session's invite (.ics) attached."""
     from coachdesk.documents import eml
@@ -491,6 +503,11 @@ class ClientSessions(QWidget):
             "Open an e-mail draft to the client with a calendar invite (.ics) attached"
         )
         self.invite_button.clicked.connect(self._on_invite_clicked)
+        self.reminder_button = QPushButton("Send reminder…")
+        self.reminder_button.setToolTip(
+            "Open a reminder e-mail draft to the client: when and where, never your notes"
+        )
+        self.reminder_button.clicked.connect(self._on_reminder_clicked)
         buttons = QHBoxLayout()
         for button in (self.book_button, self.propose_button):
             buttons.addWidget(button)
@@ -501,6 +518,7 @@ class ClientSessions(QWidget):
             self.cancel_button,
             self.reschedule_button,
             self.invite_button,
+            self.reminder_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -706,6 +724,7 @@ class ClientSessions(QWidget):
         self.invite_button.setEnabled(
             session is not None and session.client_id is not None and scheduled
         )
+        self.reminder_button.setEnabled(self.invite_button.isEnabled())
 
     def _run(
         self,
@@ -817,10 +836,25 @@ class ClientSessions(QWidget):
             context="preparing a session invite",
         )
 
+    @Slot()
+    def _on_reminder_clicked(self) -> None:
+        session = self.current_session()
+        if session is None:
+            return
+        session_id = session.id
+        self.reminder_button.setEnabled(False)
+        self._ops.run(
+            lambda vault: hand_off_reminder(vault, session_id),
+            on_done=self._on_invite_ready,
+            on_error=self._on_failed,
+            owner=self,
+            context="preparing a session reminder",
+        )
+
     def _on_invite_ready(self, path: Path) -> None:
         self._update_buttons()
         if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.notice.emit("Opened the invite as an e-mail draft in your mail app.", None)
+            self.notice.emit("Opened an e-mail draft in your mail app.", None)
         else:
             self._show_error(
                 "No mail app opened the draft. Set a default mail app on this computer, "
