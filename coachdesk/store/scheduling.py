@@ -131,7 +131,13 @@ def sessions_between(
         .order_by(SessionTable.starts_at, SessionTable.id)
     )
     if client_id is not None:
-        query = query.where(SessionTable.client_id == client_id)
+        # A client's own sessions and those of the group programmes they are enrolled in.
+        cohorts = select(EnrolmentTable.cohort_id).where(
+            EnrolmentTable.client_id == client_id, EnrolmentTable.cohort_id.is_not(None)
+        )
+        query = query.where(
+            or_(SessionTable.client_id == client_id, SessionTable.cohort_id.in_(cohorts))
+        )
     if statuses:
         query = query.where(SessionTable.status.in_([str(s) for s in statuses]))
     found = []

@@ -282,6 +282,12 @@ def test_cohort_sessions_count_for_every_member(vault: Vault) -> None:
     assert ada_own.enrolment_id is not None
     left = {e.client_id: e.sessions_left for e in offers.list_enrolments(vault)}
     assert left == {members[0]: 3, members[1]: 4, members[2]: 4}
+    # Each member's list shows the group's sessions along with their own.
+    window = (datetime(2026, 1, 1), datetime(2026, 2, 1))
+    ada_list = sessions.list_sessions(vault, *window, client_id=members[0])
+    bo_list = sessions.list_sessions(vault, *window, client_id=members[1])
+    assert [s.starts_at.day for s in ada_list] == [12, 14, 19]
+    assert [s.starts_at.day for s in bo_list] == [12, 19]
 
 
 # Payment gating ----------------------------------------------------------------------------------
