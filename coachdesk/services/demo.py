@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from threading import Event
 
@@ -555,6 +555,7 @@ def add_logistics(vault: Vault, seed: int = 11) -> None:
             )
             if group.starts_at < datetime.now(UTC).replace(tzinfo=None):
                 sessions.mark(vault, group.id, SessionStatus.DONE)
+    to_bill: list[tuple[date, int, int]] = []
     for index, row in enumerate(active[4:16]):
         offer = sprint if index % 2 else accelerator
         start = today - timedelta(days=rng.randint(10, 40))
@@ -578,7 +579,10 @@ def add_logistics(vault: Vault, seed: int = 11) -> None:
             if session.starts_at < now:
                 done = SessionStatus.NO_SHOW if rng.random() < 0.1 else SessionStatus.DONE
                 sessions.mark(vault, session.id, done)
-        draft = invoices.invoice_from_enrolment(vault, enrolment.id)
+        to_bill.append((start, index, enrolment.id))
+    # Invoices are issued in date order: their numbers follow their dates.
+    for start, index, enrolment_id in sorted(to_bill):
+        draft = invoices.invoice_from_enrolment(vault, enrolment_id)
         issued = invoices.issue(vault, draft.id, issued_on=start)
         due = issued.totals.due_minor
         paid_on = min(start + timedelta(days=5), today)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachdesk.documents import markup, sandbox
@@ -37,7 +38,7 @@ from coachdesk.store import audit
 from coachdesk.store import billing as store
 from coachdesk.store import clients as client_store
 from coachdesk.store.billing import Invoice, InvoiceRow, Payment
-from coachdesk.store.tables import ClientTable, InvoiceTable, PaymentTable
+from coachdesk.store.tables import ClientTable, EnrolmentTable, InvoiceTable, PaymentTable
 from coachdesk.store.vault import Vault
 
 __all__ = [
@@ -161,11 +162,12 @@ def invoice_from_enrolment(
     `client_id`, when given, must be the enrolment's client."""
     today = _today(vault)
     with vault.writing() as session:
-        enrolment, line = store.enrolment_line(session, enrolment_id)
-        if client_id is not None and enrolment.client_id != client_id:
+        owner = session.get(EnrolmentTable, enrolment_id)
+        if client_id is not None and owner is not None and owner.client_id != client_id:
             raise ValidationError(
                 {"enrolment": f"Enrolment #{enrolment_id} is not client #{client_id}'s."}
             )
+        enrolment, line = store.enrolment_line(session, enrolment_id)
         row = _insert(
             session, vault, enrolment.client_id, (line.validated(),), enrolment.currency, ""
         )
@@ -226,6 +228,17 @@ def delete_draft(vault: Vault, invoice_id: int) -> None:
 
 
 def _number(session: Session, row: InvoiceTable, prefix: str, issued_on: date) -> None:
+    # Numbers follow dates: an invoice cannot be dated before the one numbered before it.
+    latest = session.scalar(
+        select(func.max(InvoiceTable.issued_on)).where(InvoiceTable.number_year == issued_on.year)
+    )
+    if latest is not None and issued_on < latest:
+        raise ValidationError(
+            {
+                "issued_on": f"The last invoice of {issued_on.year} is dated {latest:%-d %b %Y}; "
+                "date this one on or after it, so numbers follow dates."
+            }
+        )
     seq = store.next_sequence(session, issued_on.year)
     row.number_year, row.number_seq = issued_on.year, seq
     row.number = invoice_number(prefix, issued_on.year, seq)

@@ -268,9 +268,11 @@ def test_payments_drive_partly_paid_then_paid_and_overdue_follows_the_clock(
     vault: Vault, client_id: int
 ) -> None:
     with time_machine.travel(NOW, tick=False):
+        older = invoices.issue(vault, draft(vault, client_id, 100).id, issued_on=date(2026, 3, 1))
         late = invoices.issue(vault, draft(vault, client_id, 10000).id)  # 120.00, due 24 March
         paid = invoices.issue(vault, draft(vault, client_id, 5000).id)
-        older = invoices.issue(vault, draft(vault, client_id, 100).id, issued_on=date(2026, 3, 1))
+        with pytest.raises(ValidationError, match="numbers follow dates"):
+            invoices.issue(vault, draft(vault, client_id, 100).id, issued_on=date(2026, 2, 1))
         with pytest.raises(KnownError, match="Issue the invoice"):
             invoices.record_payment(vault, draft(vault, client_id).id, 100)
         part = invoices.record_payment(
