@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TypeVar
 
 from coachdesk.domain.scheduling import PaymentTerms, SessionStatus, Tier
@@ -30,11 +30,30 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date such as 2026-12-01") from None
 
 
+def _ids(text: str) -> list[int]:
+    try:
+        found = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a list of client ids such as 1,2,3"
+        ) from None
+    if not found:
+        raise argparse.ArgumentTypeError("give at least one client id, such as 1,2,3")
+    return found
+
+
+def _clock(text: str) -> time:
+    try:
+        return datetime.strptime(text.strip(), "%H:%M").time()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a time such as 18:30") from None
+
+
 def add_commands(
     sub: argparse._SubParsersAction[P],
     parser_class: type[P],
 ) -> None:
-    """Add `offers`, `enrol` and `sessions` to the command tree."""
+    """Add `offers`, `enrol`, `sessions` and `cohorts` to the command tree."""
     of = sub.add_parser("offers", help="the service catalog: list or add offers")
     osub: argparse._SubParsersAction[P] = of.add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=parser_class
@@ -104,3 +123,19 @@ def add_commands(
     sm.add_argument("session_id", type=int)
     sm.add_argument("status", choices=MARK_CHOICES)
     sm.add_argument("--json", action="store_true")
+
+    co = sub.add_parser("cohorts", help="group programmes: start one or list them")
+    csub: argparse._SubParsersAction[P] = co.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=parser_class
+    )
+    cc = csub.add_parser("create", help="start a group programme and enrol its members")
+    cc.add_argument("name")
+    cc.add_argument("offer", help="offer id or name")
+    cc.add_argument("--start", type=_day, required=True, help="first day, e.g. 2026-12-01")
+    cc.add_argument("--clients", type=_ids, required=True, help="client ids, e.g. 1,2,3")
+    cc.add_argument("--weekly", type=int, metavar="N", help="book N weekly group sessions")
+    cc.add_argument("--at", type=_clock, default=time(18, 0), help='coach-local time, "18:00"')
+    cc.add_argument("--minutes", type=int, help="default: the offer's session length")
+    cc.add_argument("--json", action="store_true")
+    cl = csub.add_parser("list", help="list group programmes and their members")
+    cl.add_argument("--json", action="store_true")

@@ -317,6 +317,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "offers": _lazy("scheduling", "offers"),
     "enrol": _lazy("scheduling", "enrol"),
     "sessions": _lazy("scheduling", "sessions"),
+    "cohorts": _lazy("scheduling", "cohorts"),
 }
 
 

@@ -233,8 +233,96 @@ def cmd_sessions(vault: Vault, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cohorts_create(vault: Vault, args: argparse.Namespace) -> int:
+    offer = offers.find_offer(vault, args.offer)
+    count = args.weekly or 0
+    if count < 0:
+        raise ValidationError({"weekly": "--weekly must be a number of sessions, such as 6."})
+    minutes = args.minutes if args.minutes is not None else offer.terms.session_minutes
+    cohort_id = offers.create_cohort(vault, args.name, offer.id, args.start, args.clients)
+    zone = _coach_zone(vault)
+    booked = [
+        sessions.book(
+            vault,
+            SessionDraft(
+                None,
+                from_wall_clock(args.start + timedelta(weeks=week), args.at, zone),
+                minutes,
+                zone,
+                cohort_id=cohort_id,
+            ),
+        )
+        for week in range(count)
+    ]
+    members = [e for e in offers.list_enrolments(vault) if e.cohort_id == cohort_id]
+    if args.json:
+        output.json_out(
+            {
+                "id": cohort_id,
+                "name": " ".join(args.name.split()),
+                "offer_id": offer.id,
+                "start_on": args.start.isoformat(),
+                "enrolments": [enrolment_dict(e) for e in members],
+                "sessions": [session_dict(s) for s in booked],
+            }
+        )
+        return 0
+    names = ", ".join(e.client_name for e in members)
+    print(
+        f"Started cohort #{cohort_id} on {offer.terms.name} with {len(members)} "
+        f"client{'s' if len(members) != 1 else ''}: {names}."
+    )
+    if booked:
+        print(f"Booked {len(booked)} group session{'s' if len(booked) != 1 else ''}:")
+    for session in booked:
+        print(_session_line(session))
+    return 0
+
+
+def _cohorts_list(vault: Vault, args: argparse.Namespace) -> int:
+    groups: dict[int, list[Enrolment]] = {}
+    for enrolment in offers.list_enrolments(vault):
+        if enrolment.cohort_id is not None:
+            groups.setdefault(enrolment.cohort_id, []).append(enrolment)
+    if args.json:
+        output.json_out(
+            [
+                {
+                    "id": cohort_id,
+                    "offer_id": members[0].offer_id,
+                    "offer_name": members[0].offer_name,
+                    "start_on": min(e.start_on for e in members).isoformat(),
+                    "client_ids": [e.client_id for e in members],
+                    "enrolment_ids": [e.id for e in members],
+                }
+                for cohort_id, members in sorted(groups.items())
+            ]
+        )
+        return 0
+    if not groups:
+        print(
+            "No group programmes yet. Start one with "
+            "`coachdesk cohorts create NAME OFFER --start YYYY-MM-DD --clients 1,2,3`."
+        )
+    for cohort_id, members in sorted(groups.items()):
+        first = members[0]
+        names = ", ".join(e.client_name for e in members)
+        print(
+            f"#{cohort_id:<4} {first.offer_name:<28} from {min(e.start_on for e in members)}  "
+            f"{len(members)} member{'s' if len(members) != 1 else ''}: {names}"
+        )
+    return 0
+
+
+def cmd_cohorts(vault: Vault, args: argparse.Namespace) -> int:
+    if args.action == "create":
+        return _cohorts_create(vault, args)
+    return _cohorts_list(vault, args)
+
+
 HANDLERS: dict[str, Callable[[Vault, argparse.Namespace], int]] = {
     "offers": cmd_offers,
     "enrol": cmd_enrol,
     "sessions": cmd_sessions,
+    "cohorts": cmd_cohorts,
 }

@@ -51,6 +51,7 @@ from coachdesk.domain.billing import (
 from coachdesk.domain.errors import KnownError, ValidationError
 from coachdesk.domain.scheduling import Offer
 from coachdesk.ui.compat import delete_soon
+from coachdesk.ui.dialogs.cohort_dialog import CohortDialog
 from coachdesk.ui.dialogs.invoice_editor import InvoiceEditor
 from coachdesk.ui.dialogs.offer_editor import OfferEditor, money_text
 from coachdesk.ui.dialogs.record_editor import date_edit, py_date
@@ -892,6 +893,9 @@ class BillingView(LazyView):
         self.archive_button = QPushButton("Archive")
         self.archive_button.setToolTip("Stop selling this offer; clients enrolled keep it")
         self.archive_button.clicked.connect(self._on_archive_clicked)
+        self.cohort_button = QPushButton("Start a group programme…")
+        self.cohort_button.setToolTip("Enrol several clients together and book group sessions")
+        self.cohort_button.clicked.connect(lambda: self.start_cohort())
         self.offer_empty = EmptyState(
             "No offers yet",
             "Describe what you sell — sessions, price and cancellation policy — with New offer…",
@@ -903,7 +907,12 @@ class BillingView(LazyView):
         offers_layout = QVBoxLayout(offers_page)
         offers_layout.setContentsMargins(0, 8, 0, 0)
         bar = QHBoxLayout()
-        for button in (self.new_offer_button, self.edit_offer_button, self.archive_button):
+        for button in (
+            self.new_offer_button,
+            self.edit_offer_button,
+            self.archive_button,
+            self.cohort_button,
+        ):
             bar.addWidget(button)
         bar.addStretch(1)
         offers_layout.addLayout(bar)
@@ -1045,6 +1054,15 @@ class BillingView(LazyView):
         editor.saved.connect(self._on_offer_saved)
         return self._open(editor)
 
+    def start_cohort(self) -> CohortDialog | None:
+        """Open the form that starts a group programme on the selected offer."""
+        offer = self.current_offer()
+        if offer is None:
+            return None
+        dialog = CohortDialog(self._ops, offer, self)
+        dialog.created.connect(lambda _cohort_id: self._on_cohort_created(dialog.summary))
+        return self._open(dialog)
+
     def new_invoice(self, client_id: int | None = None) -> InvoiceEditor:
         """Open the New invoice form (for a client, if given)."""
         editor = InvoiceEditor(self._ops, None, client_id, self)
@@ -1105,6 +1123,7 @@ class BillingView(LazyView):
         chosen = self.current_offer() is not None
         self.edit_offer_button.setEnabled(chosen)
         self.archive_button.setEnabled(chosen)
+        self.cohort_button.setEnabled(chosen)
 
     # Slots --------------------------------------------------------------------
 
@@ -1213,6 +1232,11 @@ class BillingView(LazyView):
         text = f"Saved as version {offer.version}; enrolments keep the terms they were sold under."
         self.show_message(text)
         self.notice.emit(text, None)
+
+    @Slot(str)
+    def _on_cohort_created(self, summary: str) -> None:
+        self.show_message(summary)
+        self.notice.emit(summary, None)
 
     @Slot()
     def _on_archive_clicked(self) -> None:
