@@ -172,7 +172,7 @@ def test_reschedule_needs_override_inside_notice_and_mark(
     assert isinstance(moved, dict)
     assert (moved["uid"], moved["sequence"]) == (first["uid"], 1)
     assert moved["starts_at_utc"] == "2026-10-05T14:00:00"
-    assert moved["override_reason"] == "Client travelling"
+    assert moved["override_reason"] == "2026-10-01 12:00 UTC: Client travelling"
     marked = as_json(coach, capsys, "sessions", "mark", str(first["id"]), "no_show")
     assert marked["status"] == "no_show"
     with pytest.raises(SystemExit):
