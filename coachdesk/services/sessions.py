@@ -14,6 +14,7 @@ calling `gate()` first (before it confirms the booking); on `off` nothing is che
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import uuid4
@@ -186,6 +187,46 @@ def _reasons(
         elif left < needed:
             reasons.append(f"Only {left} sessions left on {name}; this books {needed}.")
     return tuple(reasons)
+
+
+MAX_CLASHES_SHOWN = 3
+
+
+def clashes(
+    vault: Vault, starts: Sequence[datetime], minutes: int, ignore_id: int | None = None
+) -> tuple[str, ...]:
+    """Plain sentences for the times in `starts` (naive UTC) that overlap a scheduled
+    session or an imported busy time; empty when the diary is clear."""
+    if not starts:
+        return ()
+    zone = _coach_zone(vault)
+    length = timedelta(minutes=minutes)
+    first, last = min(starts), max(starts) + length
+    with vault.reading() as session:
+        booked = [
+            s
+            for s in store.sessions_between(
+                session, first - timedelta(hours=8), last, statuses=(SessionStatus.SCHEDULED,)
+            )
+            if s.id != ignore_id
+        ]
+        busy = store.busy_between(session, first, last)
+    found: list[str] = []
+    for start in sorted(starts):
+        end = start + length
+        when = in_zone(start, zone)
+        label = f"{when:%a} {when.day} {when:%b %H:%M}"
+        other = next((s for s in booked if s.overlaps(start, end)), None)
+        if other is not None:
+            at = in_zone(other.starts_at, zone)
+            who = other.client_name or "a group"
+            found.append(f"{label} overlaps your session with {who} at {at:%H:%M}.")
+        elif any(b.starts_at < end and start < b.ends_at for b in busy):
+            found.append(f"{label} overlaps a busy time in your other calendar.")
+    if len(found) > MAX_CLASHES_SHOWN:
+        more = len(found) - MAX_CLASHES_SHOWN
+        found = [*found[:MAX_CLASHES_SHOWN], f"And {more} more."]
+    return tuple(found)
 
 
 def _today(vault: Vault) -> date:

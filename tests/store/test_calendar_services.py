@@ -173,3 +173,20 @@ def test_two_calendars_with_the_same_file_name_keep_their_own_busy_times(
         first = calendar.import_busy(vault, work, "calendar")
         second = calendar.import_busy(vault, home, "calendar")
     assert (first.source, second.source, second.replaced) == ("Work", "Home", 0)
+
+
+def test_clashes_name_the_session_or_the_busy_time(vault: Vault, client_id: int) -> None:
+    from coachdesk.services import sessions
+
+    insert_session(vault, client_id, datetime(2026, 10, 19, 13, 0))  # 14:00 London
+    with time_machine.travel(NOW, tick=False):
+        calendar.import_busy(vault, BUSY_ICS, "Work")
+    found = sessions.clashes(
+        vault,
+        [datetime(2026, 10, 19, 8, 0), datetime(2026, 10, 19, 13, 30), datetime(2026, 10, 20, 8)],
+        60,
+    )
+    assert found == (
+        "Mon 19 Oct 09:00 overlaps a busy time in your other calendar.",
+        "Mon 19 Oct 14:30 overlaps your session with Ada Lovelace at 14:00.",
+    )

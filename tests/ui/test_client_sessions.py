@@ -411,3 +411,33 @@ def test_invite_and_reminder_drafts_reach_the_mail_app_without_notes(
             Path(opened[-1].toLocalFile()).read_bytes(), policy=policy.default
         )["Subject"]
     )
+
+
+def test_a_time_that_clashes_with_another_session_is_warned_about(
+    qtbot: QtBot, ops: VaultOps, ada: Client
+) -> None:
+    from coachdesk.domain.clients import ClientDraft
+    from coachdesk.services import clients
+
+    ben = on_lane(
+        qtbot,
+        ops,
+        lambda vault: clients.create_client(
+            vault, ClientDraft(first_name="Ben", last_name="Walsh")
+        ),
+    )
+    book_at(qtbot, ops, ben, datetime(2027, 1, 12, 14, 0))  # 14:00 London in winter
+    page = show_sessions(qtbot, ops, ada)
+    dialog = open_booking(qtbot, page.sessions)
+    dialog.when.date_edit.setDate(QDate(2027, 1, 12))
+    type_time(qtbot, dialog, "14:30")
+    click(qtbot, dialog.book_button)
+    qtbot.waitUntil(dialog.gate_box.isVisible, timeout=WAIT_MS)
+    assert "Tue 12 Jan 14:30 overlaps your session with Ben Walsh at 14:00." in (
+        dialog.gate_box.text()
+    )
+    assert dialog.book_button.text() == "Book anyway"
+    reload(qtbot, page, lambda: click(qtbot, dialog.book_button))
+    assert [s.starts_at for s in client_sessions(qtbot, ops, ada)] == [
+        datetime(2027, 1, 12, 14, 30)
+    ]

@@ -29,6 +29,7 @@ from coachdesk.domain.scheduling import (
     SessionDraft,
     from_wall_clock,
     in_zone,
+    series_starts,
 )
 from coachdesk.ui.dialogs.record_editor import date_edit, py_date, qdate
 from coachdesk.ui.lanes import Failure
@@ -81,11 +82,18 @@ def coach_zone(vault: Vault) -> str:
     return practice.get_profile(vault).time_zone or "UTC"
 
 
-def check_gate(vault: Vault, client_id: int, needed: int, enrolment_id: int | None) -> GateResult:
-    """Db lane: what the payment gate says about booking `needed` sessions."""
+def check_gate(vault: Vault, request: BookingRequest) -> tuple[GateResult, tuple[str, ...]]:
+    """Db lane: what the payment gate says, and which of the times clash with the diary."""
     from coachdesk.services import sessions
 
-    return sessions.gate(vault, client_id, needed=needed, enrolment_id=enrolment_id)
+    result = sessions.gate(
+        vault, request.client_id, needed=request.count, enrolment_id=request.enrolment_id
+    )
+    if request.repeat is None:
+        starts = [from_wall_clock(request.day, request.at, request.zone)]
+    else:
+        starts = series_starts(request.day, request.at, request.zone, request.repeat, request.count)
+    return result, sessions.clashes(vault, starts, request.minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,23 +459,25 @@ class BookSessionDialog(QDialog):
         if self._acknowledged or self._blocked:
             self._book(request)
             return
-        client_id, needed, enrolment_id = request.client_id, request.count, request.enrolment_id
         self._ops.run(
-            lambda vault: check_gate(vault, client_id, needed, enrolment_id),
-            on_done=lambda result: self._on_gate(request, result),
+            lambda vault: check_gate(vault, request),
+            on_done=lambda found: self._on_gate(request, *found),
             on_error=self._on_failed,
             owner=self,
             context="checking the booking gate",
         )
 
-    def _on_gate(self, request: BookingRequest, result: GateResult) -> None:
+    def _on_gate(
+        self, request: BookingRequest, result: GateResult, clashes: tuple[str, ...]
+    ) -> None:
         if result.blocks:
-            self._show_block(result.reasons)
+            self._show_block((*result.reasons, *clashes))
             return
-        if result.warns:
+        warnings = (*result.reasons, *clashes) if result.warns else clashes
+        if warnings:
             self._set_busy(False)
             self._acknowledged = True
-            self._show_gate(" ".join(result.reasons) + " You can still book.", WARN_STYLE)
+            self._show_gate(" ".join(warnings) + " You can still book.", WARN_STYLE)
             self.book_button.setText("Book anyway")
             return
         self._book(request)
