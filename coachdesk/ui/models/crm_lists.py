@@ -539,7 +539,7 @@ class GoalModel(_TwoLevelModel):
 # Flat tables ------------------------------------------------------------------------------
 
 
-class _RecordTable(QAbstractTableModel):
+class RecordTable(QAbstractTableModel):
     """A flat table over records that have an `id`."""
 
     HEADERS: tuple[str, ...] = ()
@@ -576,18 +576,21 @@ class _RecordTable(QAbstractTableModel):
         return flag.ItemIsEnabled | flag.ItemIsSelectable | flag.ItemNeverHasChildren
 
     def _row(self, index: Index) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        return self._rows[index.row()]
+        return self.row_at(index.row()) if index.isValid() else None
 
-    def _set(self, rows: Sequence[Any]) -> None:
+    def row_at(self, row: int) -> Any:
+        """The record shown in `row`, or None."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Show these records."""
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
 
     def clear(self) -> None:
         """Forget every row (the vault is locking)."""
-        self._set([])
+        self.set_rows([])
 
     def row_of(self, record_id: int) -> int:
         """Where a record is shown (-1 when it is not)."""
@@ -603,7 +606,7 @@ def first_line(text: str, limit: int = 120) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-class NoteModel(_RecordTable):
+class NoteModel(RecordTable):
     """A client's notes, newest first, as the services return them."""
 
     HEADERS = ("Date", "Type", "Note", "Themes", "Blockers")
@@ -634,7 +637,7 @@ class NoteModel(_RecordTable):
 
     def set_notes(self, notes: Sequence[Note]) -> None:
         """Show these notes."""
-        self._set(notes)
+        self.set_rows(notes)
 
     def note_at(self, row: int) -> Note:
         """The note shown in a row."""
@@ -646,7 +649,7 @@ class NoteModel(_RecordTable):
         return list(self._rows)
 
 
-class RiskModel(_RecordTable):
+class RiskModel(RecordTable):
     """Active clients with their renewal-risk score, level and reasons, riskiest first."""
 
     HEADERS = ("Client", "Score", "Risk", "Why at risk")
@@ -676,7 +679,7 @@ class RiskModel(_RecordTable):
 
     def set_risks(self, risks: Sequence[Risk]) -> None:
         """Show these risks, in the order given (the service sorts them)."""
-        self._set(risks)
+        self.set_rows(risks)
 
     def risk_at(self, row: int) -> Risk:
         """The risk shown in a row."""

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QStandardPaths,
@@ -57,7 +56,7 @@ from coachdesk.ui.dialogs.offer_editor import OfferEditor, money_text
 from coachdesk.ui.dialogs.record_editor import date_edit, py_date
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
-from coachdesk.ui.models.crm_lists import day_text
+from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.pdf_view import PdfView
 from coachdesk.ui.views.lazy import LazyView
@@ -271,42 +270,11 @@ def hand_off_invoice(vault: Vault, invoice_id: int) -> HandedOff:
 # Models -------------------------------------------------------------------------------
 
 
-class _Table(QAbstractTableModel):
+class _Table(RecordTable):
     """A read-only table of frozen rows."""
 
     HEADERS: tuple[str, ...] = ()
     RIGHT: frozenset[int] = frozenset()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        """Rows shown."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        """The columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Selectable, never editable in place."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flag = Qt.ItemFlag
-        return flag.ItemIsEnabled | flag.ItemIsSelectable | flag.ItemNeverHasChildren
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The text of a cell, aligned."""
@@ -326,20 +294,6 @@ class _Table(QAbstractTableModel):
     def styled(self, row: Any, column: int, role: int) -> Any:
         """Other roles (subclasses)."""
         return None
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        """Show these rows."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        """The row shown at `row`, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, row_id: int) -> int:
-        """Where the row with this id is (-1 when not shown)."""
-        return next((i for i, r in enumerate(self._rows) if r.id == row_id), -1)
 
 
 class OfferModel(_Table):

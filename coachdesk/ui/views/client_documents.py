@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QStandardPaths,
@@ -53,7 +52,7 @@ from coachdesk.ui.dialogs.new_document import NewDocumentDialog, PreviewView, fi
 from coachdesk.ui.dialogs.record_editor import saved_text
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
-from coachdesk.ui.models.crm_lists import day_text
+from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import ERROR_COLOR, EmptyState, heading, list_table, muted
 
@@ -139,41 +138,10 @@ def hand_off_email(vault: Vault, document_id: int) -> HandedOff:
 # The list ---------------------------------------------------------------------------------
 
 
-class DocumentModel(QAbstractTableModel):
+class DocumentModel(RecordTable):
     """A client's documents, newest first, as the services return them."""
 
     HEADERS = ("Document", "Type", "Made", "Template")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[DocumentInfo] = []
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        """Documents shown."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        """The columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Selectable, never editable in place."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flag = Qt.ItemFlag
-        return flag.ItemIsEnabled | flag.ItemIsSelectable | flag.ItemNeverHasChildren
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Title, type, when it was made (local time) and the template version."""
@@ -195,21 +163,12 @@ class DocumentModel(QAbstractTableModel):
 
     def set_documents(self, documents: Sequence[DocumentInfo]) -> None:
         """Show these documents."""
-        self.beginResetModel()
-        self._rows = list(documents)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        """Forget every document (the vault is locking)."""
-        self.set_documents([])
+        self.set_rows(documents)
 
     def document_at(self, row: int) -> DocumentInfo | None:
         """The document shown in a row."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, document_id: int) -> int:
-        """Where a document is shown (-1 when it is not)."""
-        return next((row for row, d in enumerate(self._rows) if d.id == document_id), -1)
+        found: DocumentInfo | None = self.row_at(row)
+        return found
 
 
 def tooltip(info: DocumentInfo) -> str:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -43,7 +42,7 @@ from coachdesk.ui.dialogs.book_session import BookSessionDialog, RescheduleDialo
 from coachdesk.ui.dialogs.propose_times import ProposeTimesDialog
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
-from coachdesk.ui.models.crm_lists import day_text
+from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import (
     ERROR_COLOR,
@@ -232,43 +231,15 @@ def ordered(sessions: Sequence[Session], now: datetime) -> list[Session]:
 # The list ---------------------------------------------------------------------------------
 
 
-class SessionModel(QAbstractTableModel):
+class SessionModel(RecordTable):
     """A client's sessions: coming first, then past; the coach's and the client's time."""
 
     HEADERS = ("", "Your time", "Client's time", "Length", "Status", "Where")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[Session] = []
         self._zone = "UTC"
         self._now = utc_now()
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        """Sessions shown."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        """The columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        """Selectable, never editable in place."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flag = Qt.ItemFlag
-        return flag.ItemIsEnabled | flag.ItemIsSelectable | flag.ItemNeverHasChildren
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The session's times, length, status and place."""
@@ -304,23 +275,14 @@ class SessionModel(QAbstractTableModel):
 
     def set_sessions(self, sessions: Sequence[Session], zone: str) -> None:
         """Show these sessions with times in the coach's `zone`."""
-        self.beginResetModel()
         self._zone = zone
         self._now = utc_now()
-        self._rows = ordered(sessions, self._now)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        """Forget every session (the vault is locking)."""
-        self.set_sessions([], self._zone)
+        self.set_rows(ordered(sessions, self._now))
 
     def session_at(self, row: int) -> Session | None:
         """The session shown in a row."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, session_id: int) -> int:
-        """Where a session is shown (-1 when it is not)."""
-        return next((row for row, s in enumerate(self._rows) if s.id == session_id), -1)
+        found: Session | None = self.row_at(row)
+        return found
 
 
 # Enrol ------------------------------------------------------------------------------------
