@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -320,6 +321,19 @@ def fit_height(widget: QWidget) -> None:
         height = widget.sizeHint().height()
     widget.setMinimumHeight(height)
     widget.resize(widget.width(), height)
+
+
+def button_row(*buttons: QPushButton, left: QWidget | None = None) -> QHBoxLayout:
+    """Buttons at the right of a row, with `left` (a hint, say) taking the space before them."""
+    row = QHBoxLayout()
+    row.setSpacing(8)
+    if left is not None:
+        row.addWidget(left, 1)
+    else:
+        row.addStretch(1)
+    for button in buttons:
+        row.addWidget(button)
+    return row
 
 
 def busy_bar() -> QProgressBar:

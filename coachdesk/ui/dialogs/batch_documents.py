@@ -46,6 +46,7 @@ from coachdesk.ui.lanes import Failure, Job
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import (
     FieldErrors,
+    button_row,
     error_label,
     heading,
     muted,
@@ -302,18 +303,6 @@ def notice_text(outcome: BatchOutcome) -> str:
     return text + "."
 
 
-def _button_row(*buttons: QPushButton, left: QWidget | None = None) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setSpacing(8)
-    if left is not None:
-        row.addWidget(left, 1)
-    else:
-        row.addStretch(1)
-    for button in buttons:
-        row.addWidget(button)
-    return row
-
-
 def open_batch_documents(
     ops: VaultOps, client_ids: Sequence[int] = (), parent: QWidget | None = None
 ) -> BatchDocumentsDialog:
@@ -524,7 +513,7 @@ class BatchDocumentsDialog(QDialog):
 
         layout.addStretch(1)
         layout.addWidget(self.error)
-        layout.addLayout(_button_row(self.cancel_button, self.make_button, left=self.hint))
+        layout.addLayout(button_row(self.cancel_button, self.make_button, left=self.hint))
         return page
 
     def _build_progress_page(self) -> QWidget:
@@ -554,7 +543,7 @@ class BatchDocumentsDialog(QDialog):
             )
         )
         layout.addSpacing(8)
-        layout.addLayout(_button_row(self.stop_button))
+        layout.addLayout(button_row(self.stop_button))
         layout.addStretch(3)
         return page
 

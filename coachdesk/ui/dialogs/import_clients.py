@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
@@ -60,6 +59,7 @@ from coachdesk.ui.widgets import (
     ERROR_COLOR,
     EmptyState,
     busy_bar,
+    button_row,
     error_label,
     heading,
     muted,
@@ -597,18 +597,6 @@ def _section(text: str) -> QLabel:
     return heading(text, 2)
 
 
-def _button_row(*buttons: QPushButton, left: QWidget | None = None) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setSpacing(8)
-    if left is not None:
-        row.addWidget(left, 1)
-    else:
-        row.addStretch(1)
-    for button in buttons:
-        row.addWidget(button)
-    return row
-
-
 def ask_for_file(parent: QWidget | None) -> Path | None:
     """The contacts file the coach picks, or None when they cancel."""
     name, _filter = QFileDialog.getOpenFileName(
@@ -741,7 +729,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.problem_title)
         layout.addWidget(self.problem_text)
         layout.addStretch(3)
-        layout.addLayout(_button_row(self.problem_close_button, self.other_file_button))
+        layout.addLayout(button_row(self.problem_close_button, self.other_file_button))
         return page
 
     def _build_setup_page(self) -> QWidget:
@@ -889,7 +877,7 @@ class ImportDialog(QDialog):
         layout.addWidget(separator())
         layout.addWidget(duplicates)
         layout.addWidget(self.error)
-        layout.addLayout(_button_row(self.cancel_button, self.import_button, left=self.hint))
+        layout.addLayout(button_row(self.cancel_button, self.import_button, left=self.hint))
         return page
 
     def _build_progress_page(self) -> QWidget:
@@ -915,7 +903,7 @@ class ImportDialog(QDialog):
             muted("Nothing changes in your vault until the import finishes, so you can cancel.")
         )
         layout.addSpacing(8)
-        layout.addLayout(_button_row(self.stop_button))
+        layout.addLayout(button_row(self.stop_button))
         layout.addStretch(3)
         return page
 
@@ -957,7 +945,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.result_warnings)
         layout.addStretch(3)
         layout.addWidget(self.saved_note)
-        buttons = _button_row(self.back_button, self.close_button)
+        buttons = button_row(self.back_button, self.close_button)
         buttons.insertWidget(0, self.save_report_button)
         layout.addLayout(buttons)
         return page
