@@ -336,6 +336,15 @@ def button_row(*buttons: QPushButton, left: QWidget | None = None) -> QHBoxLayou
     return row
 
 
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize a window to `width` by `height`, or less on a small screen."""
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width() - 40), min(height, room.height() - 40)
+    window.resize(width, height)
+
+
 def busy_bar() -> QProgressBar:
     """A thin, endless progress bar for work whose length is unknown."""
     bar = QProgressBar()

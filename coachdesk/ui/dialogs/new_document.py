@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRegularExpression, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QRegularExpressionValidator, QResizeEvent, QShowEvent
+from PySide6.QtGui import QImage, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QStackedWidget,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -36,12 +35,13 @@ from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.crm_lists import day_text, first_line
 from coachdesk.ui.ops import VaultOps
-from coachdesk.ui.pdf_view import PdfView
+from coachdesk.ui.pdf_view import PreviewView
 from coachdesk.ui.widgets import (
     FieldErrors,
     busy_bar,
     dialog_buttons,
     error_label,
+    fit_to_screen,
     heading,
     muted,
     set_message,
@@ -112,66 +112,7 @@ def note_choice(note: Note) -> str:
     return f"{day_text(note.occurred_on)} — {first_line(note.text, 60)}"
 
 
-def fit_to_screen(window: QWidget, width: int, height: int) -> None:
-    """Resize a window to `width` by `height`, or less on a small screen."""
-    screen = window.screen()
-    if screen is not None:
-        room = screen.availableGeometry()
-        width, height = min(width, room.width() - 40), min(height, room.height() - 40)
-    window.resize(width, height)
-
-
 # Widgets ----------------------------------------------------------------------------------
-
-
-class PreviewView(PdfView):
-    """A PdfView that says when its page width changed enough to render the pages again.
-
-    Args:
-        parent: the owning widget.
-
-    Signals:
-        width_changed: the page width (pixels) after the view was resized.
-    """
-
-    width_changed = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rendered_width = 0
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(250)
-        self._timer.timeout.connect(self._on_resize_settled)
-
-    def set_message(self, text: str) -> None:
-        """Show a message instead of pages, wrapped to a comfortable reading width."""
-        self._fit_message()
-        super().set_message(text)
-
-    def _fit_message(self) -> None:
-        self._message.setMinimumWidth(min(480, max(200, self.viewport().width() - 80)))
-
-    def page_width(self) -> int:
-        """The width pages fit at without a sideways scroll bar, once the upright one shows."""
-        width = self.viewport().width() - 40
-        bar = self.verticalScrollBar()
-        if not bar.isVisible():
-            width -= self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
-        return max(200, width)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Wait for the resizing to settle before asking for new pages."""
-        super().resizeEvent(event)
-        self._fit_message()
-        if self.rendered_width and self.page_count:
-            self._timer.start()
-
-    @Slot()
-    def _on_resize_settled(self) -> None:
-        width = self.page_width()
-        if abs(width - self.rendered_width) > max(24, self.rendered_width // 10):
-            self.width_changed.emit(width)
 
 
 class OptionField:

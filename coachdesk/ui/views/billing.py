@@ -13,7 +13,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QStandardPaths,
     Qt,
-    QTimer,
     QUrl,
     Signal,
     Slot,
@@ -22,7 +21,6 @@ from PySide6.QtGui import QBrush, QColor, QDesktopServices, QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -58,7 +56,7 @@ from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
-from coachdesk.ui.pdf_view import PdfView
+from coachdesk.ui.pdf_view import PdfPreviewDialog
 from coachdesk.ui.views.lazy import LazyView
 from coachdesk.ui.widgets import (
     ERROR_COLOR,
@@ -548,7 +546,7 @@ class ReasonDialog(_ActionDialog):
         return lambda vault: run(vault, reason)
 
 
-class InvoicePreview(QDialog):
+class InvoicePreview(PdfPreviewDialog):
     """An invoice's PDF at reading size, rendered on the db lane.
 
     Args:
@@ -558,36 +556,16 @@ class InvoicePreview(QDialog):
     """
 
     def __init__(self, ops: VaultOps, row: InvoiceRow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ops = ops
-        self.row = row
-        self.setWindowTitle(invoice_title(row))
-        self.view = PdfView()
-        self.view.set_message("Opening the invoice…")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 12)
-        layout.addWidget(heading(f"{invoice_title(row)} · {row.client_name}", 3))
-        layout.addWidget(self.view, 1)
-        layout.addWidget(buttons)
-        self.resize(820, 760)
-        ops.closed.connect(self.reject)
-        QTimer.singleShot(0, self, self._render)
-
-    @Slot()
-    def _render(self) -> None:
-        # Leave room for the vertical scroll bar the pages will need.
-        invoice_id, width = self.row.id, self.view.page_width() - 24
-        self._ops.run(
-            lambda vault: invoice_pages(vault, invoice_id, width),
-            on_done=self.view.set_pages,
-            on_error=lambda failure: self.view.set_message(
-                failure.message if failure.known else "The invoice could not be shown."
-            ),
-            owner=self,
-            context="showing an invoice",
+        invoice_id = row.id
+        super().__init__(
+            ops,
+            f"{invoice_title(row)} · {row.client_name}",
+            "",
+            lambda vault, width: invoice_pages(vault, invoice_id, width),
+            "invoice",
+            parent,
         )
+        self.row = row
 
 
 # Revenue --------------------------------------------------------------------------------

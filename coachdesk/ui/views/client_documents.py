@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -48,13 +47,14 @@ from coachdesk.domain.clients import Client
 from coachdesk.domain.documents import DocumentInfo, file_name
 from coachdesk.domain.errors import KnownError, NotFoundError
 from coachdesk.ui.compat import delete_soon
-from coachdesk.ui.dialogs.new_document import NewDocumentDialog, PreviewView, fit_to_screen
+from coachdesk.ui.dialogs.new_document import NewDocumentDialog
 from coachdesk.ui.dialogs.record_editor import saved_text
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
-from coachdesk.ui.widgets import ERROR_COLOR, EmptyState, heading, list_table, muted
+from coachdesk.ui.pdf_view import PdfPreviewDialog, PreviewView
+from coachdesk.ui.widgets import ERROR_COLOR, EmptyState, list_table, muted
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -194,7 +194,7 @@ def tooltip(info: DocumentInfo) -> str:
 # The big preview --------------------------------------------------------------------------
 
 
-class DocumentPreviewDialog(QDialog):
+class DocumentPreviewDialog(PdfPreviewDialog):
     """A document at reading size, its pages rendered on the db lane.
 
     Args:
@@ -204,62 +204,22 @@ class DocumentPreviewDialog(QDialog):
     """
 
     def __init__(self, ops: VaultOps, info: DocumentInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ops = ops
-        self._info = info
-        self._token = 0
-        self.setWindowTitle(info.title)
-        self.setObjectName("documentPreviewDialog")
-        self.view = PreviewView()
-        self.view.setObjectName("bigPreview")
-        self.view.set_message("Opening the document…")
-        self.view.width_changed.connect(self._on_width_changed)
-        caption = muted(
+        caption = (
             f"{info.type_name} · made {saved_text(info.created_at)} with template version "
             f"{info.template_version}"
         )
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 12)
-        layout.setSpacing(8)
-        layout.addWidget(heading(info.title, 3))
-        layout.addWidget(caption)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(buttons)
-        fit_to_screen(self, 860, 760)
-        ops.closed.connect(self._on_vault_closed)
-        QTimer.singleShot(0, self, self._render)
-
-    @Slot()
-    def _on_vault_closed(self) -> None:
-        self.done(QDialog.DialogCode.Rejected)
-
-    @Slot(int)
-    def _on_width_changed(self, _width: int) -> None:
-        self._render()
-
-    def _render(self) -> None:
-        self._token += 1
-        token, document_id, width = self._token, self._info.id, self.view.page_width()
-        self._ops.run(
-            lambda vault: document_pages(vault, document_id, width),
-            on_done=lambda pages: self._on_pages(token, width, pages),
-            on_error=self._on_failed,
-            owner=self,
-            context="showing a document",
+        document_id = info.id
+        super().__init__(
+            ops,
+            info.title,
+            caption,
+            lambda vault, width: document_pages(vault, document_id, width),
+            "document",
+            parent,
         )
-
-    def _on_pages(self, token: int, width: int, pages: list[QImage]) -> None:
-        if token == self._token:
-            self.view.set_pages(pages)
-            self.view.rendered_width = width
-
-    @Slot(object)
-    def _on_failed(self, failure: Failure) -> None:
-        self.view.set_message(
-            failure.message if failure.known else "The document could not be shown."
-        )
+        self._info = info
+        self.setObjectName("documentPreviewDialog")
+        self.view.setObjectName("bigPreview")
 
 
 # The tab ----------------------------------------------------------------------------------
