@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from coachdesk.domain.errors import KnownError
 from coachdesk.paths import handoff_dir
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,22 @@ def write(name: str, data: bytes) -> Path:
 
     Each file goes into its own random sub-folder, so its name can stay the
     one the coach will see in the mail client.
+
+    Raises:
+        KnownError: the draft could not be written (a full disk, say).
     """
-    folder = _folder() / secrets.token_hex(8)
-    folder.mkdir(mode=0o700)
-    path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    try:
+        folder = _folder() / secrets.token_hex(8)
+        folder.mkdir(mode=0o700)
+        path = folder / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as error:
+        raise KnownError(
+            f"The e-mail draft could not be prepared: {error.strerror or error}. "
+            "Save the file instead and attach it in your mail app."
+        ) from error
     return path
 
 

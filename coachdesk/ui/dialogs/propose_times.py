@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk.domain.clients import Client
-from coachdesk.domain.errors import KnownError
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import busy_bar, heading, muted, set_message
@@ -73,14 +72,7 @@ def hand_off_proposal(vault: Vault, proposal: Proposal, client_name: str) -> Pat
     from coachdesk.services import calendar, handoff
 
     data = calendar.proposal_eml(proposal, client_name)
-    try:
-        return handoff.write(file_name(f"Times for {client_name}", "eml"), data)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise KnownError(
-            f"The e-mail draft could not be prepared: {reason}. "
-            "Use Copy and paste the message into your mail app instead."
-        ) from error
+    return handoff.write(file_name(f"Times for {client_name}", "eml"), data)
 
 
 class ProposeTimesDialog(QDialog):

@@ -255,13 +255,7 @@ def hand_off_invoice(vault: Vault, invoice_id: int) -> HandedOff:
     subject = f"{title} from {sender}" if sender else title
     pdf = invoices.invoice_pdf(vault, invoice_id)
     data = eml.draft(client.display_name, address, subject, body, f"{invoice.number}.pdf", pdf)
-    try:
-        path = handoff.write(f"{invoice.number}.eml", data)
-    except OSError as error:
-        raise KnownError(
-            f"The e-mail draft could not be prepared: {error.strerror or error}. "
-            "Use Save as PDF… and attach the file in your mail app instead."
-        ) from error
+    path = handoff.write(f"{invoice.number}.eml", data)
     return HandedOff(path, address, subject)
 
 

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from coachdesk.documents.types import OptionKind, doc_type
 from coachdesk.domain.clients import Client
 from coachdesk.domain.documents import DocumentInfo, file_name
-from coachdesk.domain.errors import KnownError, NotFoundError
+from coachdesk.domain.errors import NotFoundError
 from coachdesk.ui.compat import delete_soon
 from coachdesk.ui.dialogs.new_document import NewDocumentDialog
 from coachdesk.ui.dialogs.record_editor import saved_text
@@ -124,14 +124,7 @@ def hand_off_email(vault: Vault, document_id: int) -> HandedOff:
     from coachdesk.services import documents, handoff
 
     draft = documents.email_draft(vault, document_id)
-    try:
-        path = handoff.write(draft.file_name, draft.data)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise KnownError(
-            f"The e-mail draft could not be prepared: {reason}. "
-            "Use Save as PDF… and attach the file in your mail app instead."
-        ) from error
+    path = handoff.write(draft.file_name, draft.data)
     return HandedOff(path, draft.to, draft.subject)
 
 

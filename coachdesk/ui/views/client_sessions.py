@@ -127,11 +127,7 @@ def hand_off_reminder(vault: Vault, session_id: int) -> Path:
     from coachdesk.services import calendar, handoff
 
     name, data = calendar.reminder_email(vault, session_id)
-    try:
-        return handoff.write(name, data)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise KnownError(f"The e-mail draft could not be prepared: {reason}.") from error
+    return handoff.write(name, data)
 
 
 def hand_off_invite(vault: Vault, session_id: int) -> Path:
@@ -172,11 +168,7 @@ def hand_off_invite(vault: Vault, session_id: int) -> Path:
         invite,
         "text/calendar",
     )
-    try:
-        return handoff.write(file_name(f"Session invite for {client.display_name}", "eml"), data)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise KnownError(f"The e-mail draft could not be prepared: {reason}.") from error
+    return handoff.write(file_name(f"Session invite for {client.display_name}", "eml"), data)
 
 
 # Words ------------------------------------------------------------------------------------
@@ -785,35 +777,30 @@ class ClientSessions(QWidget):
 
     @Slot()
     def _on_invite_clicked(self) -> None:
-        session = self.current_session()
-        if session is None:
-            return
-        session_id = session.id
-        self.invite_button.setEnabled(False)
-        self._ops.run(
-            lambda vault: hand_off_invite(vault, session_id),
-            on_done=self._on_invite_ready,
-            on_error=self._on_failed,
-            owner=self,
-            context="preparing a session invite",
-        )
+        self._hand_off(self.invite_button, hand_off_invite, "preparing a session invite")
 
     @Slot()
     def _on_reminder_clicked(self) -> None:
+        self._hand_off(self.reminder_button, hand_off_reminder, "preparing a session reminder")
+
+    def _hand_off(
+        self, button: QPushButton, draft: Callable[[Vault, int], Path], context: str
+    ) -> None:
+        """Write an e-mail draft for the selected session on the db lane, then open it."""
         session = self.current_session()
         if session is None:
             return
         session_id = session.id
-        self.reminder_button.setEnabled(False)
+        button.setEnabled(False)
         self._ops.run(
-            lambda vault: hand_off_reminder(vault, session_id),
-            on_done=self._on_invite_ready,
+            lambda vault: draft(vault, session_id),
+            on_done=self._on_draft_ready,
             on_error=self._on_failed,
             owner=self,
-            context="preparing a session reminder",
+            context=context,
         )
 
-    def _on_invite_ready(self, path: Path) -> None:
+    def _on_draft_ready(self, path: Path) -> None:
         self._update_buttons()
         if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             self.notice.emit("Opened an e-mail draft in your mail app.", None)
