@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from coachdesk.cli import output
-from coachdesk.domain.errors import KnownError, ValidationError
+from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.scheduling import WorkingHours, in_zone
 from coachdesk.services import calendar, clients, files, practice
 from coachdesk.store.vault import Vault
@@ -38,11 +38,7 @@ def cmd_calendar(vault: Vault, args: argparse.Namespace) -> int:
         files.write_file(args.out, calendar.export_calendar(vault))
         print(f"Saved {args.out}")
     elif args.action == "import":
-        try:
-            data = args.file.read_bytes()
-        except OSError as exc:
-            raise KnownError(f"Could not read {args.file}: {exc.strerror or exc}.") from None
-        result = calendar.import_busy(vault, data, args.source or args.file.stem)
+        result = calendar.import_busy_file(vault, args.file, args.source or "")
         print(f"Imported {result.busy} busy times from “{result.source}”", end="")
         print(f" ({result.replaced} replaced).")
     elif args.action == "invite":

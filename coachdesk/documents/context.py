@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from coachdesk.documents.types import DocType
-from coachdesk.domain.clients import Client, ClientType, Objective
+from coachdesk.domain.clients import Client, ClientStatus, ClientType, Objective
 from coachdesk.domain.crm import FollowUp, Goal, GoalStatus, Note, NoteKind
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.domain.scheduling import OfferTerms
@@ -97,7 +97,7 @@ def _blank_client() -> dict[str, Any]:
             time_zone="",
             locale="",
             lead_source="",
-            status="lead",  # type: ignore[arg-type]
+            status=ClientStatus.LEAD,
             tags=(),
             notes="",
             created_at=datetime.now(UTC).replace(tzinfo=None),

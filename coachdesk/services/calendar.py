@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select
 
@@ -22,7 +23,7 @@ from coachdesk.domain.calendar_files import (
     read_busy,
     session_event,
 )
-from coachdesk.domain.errors import NotFoundError, ValidationError
+from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.domain.scheduling import (
     Busy,
     Session,
@@ -153,6 +154,20 @@ def import_busy(vault: Vault, data: bytes, source: str) -> BusyImport:
         )
         audit.append(session, vault.actor, "busy_times", source, "import", ["busy"])
     return BusyImport(source, len(unique), int(getattr(replaced, "rowcount", 0) or 0))
+
+
+def import_busy_file(vault: Vault, path: Path, source: str = "") -> BusyImport:
+    """Busy times from another calendar's .ics file (named `source`, else after the file,
+    unless the calendar names itself).
+
+    Raises:
+        KnownError: the file cannot be read; CalendarFileError: it is not a calendar.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnownError(f"Could not read {path.name}: {exc.strerror or exc}.") from None
+    return import_busy(vault, data, source or path.stem)
 
 
 # Availability ---------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimeZone, Signal
+from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -343,6 +344,14 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
         room = screen.availableGeometry()
         width, height = min(width, room.width() - 40), min(height, room.height() - 40)
     window.resize(width, height)
+
+
+def save_folder(last: str) -> Path:
+    """Where a Save dialog starts: the folder used last time, else Documents, else home."""
+    if last and Path(last).is_dir():
+        return Path(last)
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents else Path.home()
 
 
 def busy_bar() -> QProgressBar:

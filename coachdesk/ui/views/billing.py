@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
-    QStandardPaths,
     Qt,
     QUrl,
     Signal,
@@ -67,6 +66,7 @@ from coachdesk.ui.widgets import (
     heading,
     list_table,
     muted,
+    save_folder,
     set_message,
 )
 
@@ -1315,14 +1315,6 @@ class BillingView(LazyView):
 
     # Save and e-mail
 
-    def _start_folder(self) -> Path:
-        if self._folder and Path(self._folder).is_dir():
-            return Path(self._folder)
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        return Path(documents) if documents else Path.home()
-
     @Slot()
     def _on_pdf_clicked(self) -> None:
         row = self.current_invoice()
@@ -1330,7 +1322,7 @@ class BillingView(LazyView):
             return
         name = f"{row.number or 'Draft invoice'} {row.client_name}.pdf"
         chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Save as PDF", str(self._start_folder() / name), "PDF documents (*.pdf)"
+            self, "Save as PDF", str(save_folder(self._folder) / name), "PDF documents (*.pdf)"
         )
         if not chosen:
             return

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
-    QStandardPaths,
     Qt,
     QTimer,
     QUrl,
@@ -54,7 +53,7 @@ from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.pdf_view import PdfPreviewDialog, PreviewView
-from coachdesk.ui.widgets import ERROR_COLOR, EmptyState, list_table, muted
+from coachdesk.ui.widgets import ERROR_COLOR, EmptyState, list_table, muted, save_folder
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -636,21 +635,13 @@ class ClientDocuments(QWidget):
 
     # Saving ------------------------------------------------------------------
 
-    def _start_folder(self) -> Path:
-        if self._folder and Path(self._folder).is_dir():
-            return Path(self._folder)
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        return Path(documents) if documents else Path.home()
-
     def _save_as(self, fmt: str) -> None:
         info = self.current_document()
         if info is None:
             return
         self.show_message(None)
         label, name_filter = FORMATS[fmt]
-        suggested = self._start_folder() / file_name(info.title, fmt)
+        suggested = save_folder(self._folder) / file_name(info.title, fmt)
         chosen, _filter = QFileDialog.getSaveFileName(
             self, f"Save as {label}", str(suggested), name_filter
         )

@@ -109,14 +109,9 @@ def export_calendar(vault: Vault, path: Path) -> int:
 
 def import_calendar(vault: Vault, path: Path) -> str:
     """Db lane: busy times from another calendar's file; what happened, in words."""
-    from coachdesk.domain.errors import KnownError
     from coachdesk.services import calendar
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KnownError(f"Could not read {path.name}: {exc.strerror or exc}.") from None
-    result = calendar.import_busy(vault, data, path.stem)
+    result = calendar.import_busy_file(vault, path)
     return f"Imported {result.busy} busy times from “{result.source}”."
 
 
