@@ -69,6 +69,16 @@ def to_utc(local: datetime) -> datetime:
     return local.astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
+def days_ago(when: datetime, now: datetime | None = None) -> str:
+    """ "today", "yesterday", "12 days ago" (local calendar days)."""
+    days = (to_local(now or utc_now()).date() - to_local(when).date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"
+
+
 def day_text(day: date) -> str:
     """ "3 Nov 2026"."""
     return f"{day.day} {day:%b %Y}"

@@ -72,6 +72,7 @@ from coachdesk.ui.models.crm_lists import (
     NoteModel,
     client_sections,
     day_text,
+    days_ago,
     due_text,
     to_local,
     utc_now,
@@ -254,16 +255,6 @@ def unsnooze(vault: Vault, before: Sequence[FollowUp]) -> None:
 def plural(count: int, one: str, many: str | None = None) -> str:
     """ "1 note", "3 notes"."""
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
-def days_ago(when: datetime, now: datetime | None = None) -> str:
-    """ "today", "yesterday", "12 days ago" (local calendar days)."""
-    days = (to_local(now or utc_now()).date() - to_local(when).date()).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    return f"{days} days ago"
 
 
 def stage_text(client: Client, now: datetime | None = None) -> str:

@@ -81,7 +81,7 @@ from coachdesk.ui.compat import delete_soon
 from coachdesk.ui.dialogs.template_history import TemplateHistoryDialog, confirm
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
-from coachdesk.ui.models.crm_lists import to_local, utc_now
+from coachdesk.ui.models.crm_lists import days_ago
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.pdf_view import PdfView, render_pages
 from coachdesk.ui.views.lazy import LazyView
@@ -182,16 +182,6 @@ def restore_builtin(vault: Vault, key: str) -> TemplateVersion:
 
 
 # Words ------------------------------------------------------------------------------------
-
-
-def days_ago(when: datetime, now: datetime | None = None) -> str:
-    """ "today", "yesterday", "3 days ago" (local calendar days)."""
-    days = (to_local(now or utc_now()).date() - to_local(when).date()).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    return f"{days} days ago"
 
 
 def version_text(version: TemplateVersion, now: datetime | None = None) -> str:
