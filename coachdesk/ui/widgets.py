@@ -354,6 +354,18 @@ def save_folder(last: str) -> Path:
     return Path(documents) if documents else Path.home()
 
 
+def set_banner(label: QLabel, text: str | None, error: bool = False) -> None:
+    """A boxed message above a list (red for an error, amber otherwise); hidden when empty."""
+    label.setText(text or "")
+    colours = (
+        f"color: {ERROR_COLOR}; background: #fdecea; border: 1px solid #f5c2c0;"
+        if error
+        else "background: #fff8e1; border: 1px solid #ffe082;"
+    )
+    label.setStyleSheet(f"{colours} border-radius: 4px; padding: 6px 8px;")
+    label.setVisible(bool(text))
+
+
 def busy_bar() -> QProgressBar:
     """A thin, endless progress bar for work whose length is unknown."""
     bar = QProgressBar()

@@ -67,6 +67,7 @@ from coachdesk.ui.widgets import (
     list_table,
     muted,
     save_folder,
+    set_banner,
     set_message,
 )
 
@@ -945,14 +946,7 @@ class BillingView(LazyView):
 
     def show_message(self, text: str | None, error: bool = False) -> None:
         """Say something above the tabs (an error in red), or nothing."""
-        self.message.setText(text or "")
-        colours = (
-            f"color: {ERROR_COLOR}; background: #fdecea; border: 1px solid #f5c2c0;"
-            if error
-            else "background: #fff8e1; border: 1px solid #ffe082;"
-        )
-        self.message.setStyleSheet(f"{colours} border-radius: 4px; padding: 6px 8px;")
-        self.message.setVisible(bool(text))
+        set_banner(self.message, text, error)
 
     def current_offer(self) -> Offer | None:
         """The selected offer."""

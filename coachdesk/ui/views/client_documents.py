@@ -53,7 +53,7 @@ from coachdesk.ui.lanes import Failure
 from coachdesk.ui.models.crm_lists import RecordTable, day_text
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.pdf_view import PdfPreviewDialog, PreviewView
-from coachdesk.ui.widgets import ERROR_COLOR, EmptyState, list_table, muted, save_folder
+from coachdesk.ui.widgets import EmptyState, list_table, muted, save_folder, set_banner
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -437,14 +437,7 @@ class ClientDocuments(QWidget):
 
     def show_message(self, text: str | None, error: bool = False) -> None:
         """Say something above the list (an error in red), or nothing."""
-        self.message.setText(text or "")
-        colours = (
-            f"color: {ERROR_COLOR}; background: #fdecea; border: 1px solid #f5c2c0;"
-            if error
-            else "background: #fff8e1; border: 1px solid #ffe082;"
-        )
-        self.message.setStyleSheet(f"{colours} border-radius: 4px; padding: 6px 8px;")
-        self.message.setVisible(bool(text))
+        set_banner(self.message, text, error)
 
     def new_document(self, key: str | None = None) -> None:
         """Open the New document form (the type `key` chosen, if given)."""
