@@ -67,14 +67,22 @@ class ChainProblem:
     reason: str
 
 
-def find_break(events: list[AuditEvent], head_seq: int, head_hash: str) -> ChainProblem | None:
+def find_break(
+    events: list[AuditEvent],
+    head_seq: int,
+    head_hash: str,
+    base_seq: int = 0,
+    base_hash: str = GENESIS_HASH,
+) -> ChainProblem | None:
     """Walk the chain in stored order; return the first bad entry or None when intact.
 
     `head_seq`/`head_hash` are the anchor written with every append, so a cut
     tail is noticed even though every remaining link is still valid.
+    `base_seq`/`base_hash` say where the kept trail starts once a retention run
+    has removed its oldest entries: the first kept entry must follow that hash.
     """
-    prev = GENESIS_HASH
-    expected_seq = 1
+    prev = base_hash
+    expected_seq = base_seq + 1
     for event in events:
         if event.seq != expected_seq:
             what = "missing" if event.seq > expected_seq else "out of order"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coachdesk.domain.audit import AuditEvent, ChainProblem, find_break
+from coachdesk.domain.audit import AuditEvent, ChainProblem
 from coachdesk.store import audit
 from coachdesk.store.vault import Vault
 
@@ -25,9 +25,8 @@ class Verification:
 def verify(vault: Vault) -> Verification:
     """Walk the whole chain; names the first bad entry if any row was tampered with."""
     with vault.reading() as session:
-        events = audit.all_events(session)
-        head_seq, head_hash = audit.head(session)
-    return Verification(len(events), find_break(events, head_seq, head_hash))
+        count, problem = audit.check(session)
+    return Verification(count, problem)
 
 
 def recent_events(vault: Vault, limit: int = 200) -> list[AuditEvent]:

@@ -478,7 +478,11 @@ def _practice_context(vault: Vault) -> dict[str, Any]:
     }
 
 
-def _client_context(session: Session, client_id: int) -> dict[str, Any]:
+def _client_context(session: Session, invoice: Invoice) -> dict[str, Any]:
+    if invoice.client_id is None:  # erased: the invoice keeps whom it was made out to
+        kept = store.billed_to(store.load(session, invoice.id))
+        return {key: kept.get(key, "") for key in ("name", "full_name", "email", "company")}
+    client_id = invoice.client_id
     client = client_store.get(session, client_id)
     if client is None:
         raise NotFoundError(f"There is no client #{client_id}.")
@@ -562,7 +566,7 @@ def invoice_pdf(vault: Vault, invoice_id: int) -> bytes:
     """The invoice (or credit note) as a PDF, as the client receives it."""
     invoice = get_invoice(vault, invoice_id)
     with vault.reading() as session:
-        client = _client_context(session, invoice.client_id)
+        client = _client_context(session, invoice)
     context = {
         "practice": _practice_context(vault),
         "client": client,
@@ -581,7 +585,7 @@ def receipt_pdf(vault: Vault, payment_id: int) -> bytes:
         payment = store.to_payment(row)
     invoice = get_invoice(vault, payment.invoice_id)
     with vault.reading() as session:
-        client = _client_context(session, invoice.client_id)
+        client = _client_context(session, invoice)
     context = {
         "practice": _practice_context(vault),
         "client": client,

@@ -29,7 +29,8 @@ def renewal_risks(vault: Vault, now: datetime | None = None) -> list[Risk]:
         goals = crm.open_goals(session)
     overdue: dict[int, int] = {}
     for invoice in invoices.overdue(vault):
-        overdue[invoice.client_id] = overdue.get(invoice.client_id, 0) + 1
+        if invoice.client_id is not None:
+            overdue[invoice.client_id] = overdue.get(invoice.client_id, 0) + 1
     left: dict[int, tuple[int, str]] = {}
     for enrolment in offers.list_enrolments(vault):  # newest first: the first one wins
         if enrolment.active and enrolment.client_id not in left:

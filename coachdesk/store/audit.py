@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from coachdesk.domain.audit import GENESIS_HASH, AuditEvent, chain_hash
+from coachdesk.domain.audit import GENESIS_HASH, AuditEvent, ChainProblem, chain_hash, find_break
 from coachdesk.store.tables import AuditEventTable, AuditHeadTable
 
 _HEAD = "coachdesk.audit_head"
@@ -95,3 +95,39 @@ def head(session: Session) -> tuple[int, str]:
     """The anchor (last seq, last hash); (0, genesis) for an empty trail."""
     row = session.get(AuditHeadTable, 1)
     return (row.seq, row.hash) if row else (0, GENESIS_HASH)
+
+
+def check(session: Session) -> tuple[int, ChainProblem | None]:
+    """How many entries the kept trail holds, and the first problem in it (None if intact)."""
+    events = all_events(session)
+    row = session.get(AuditHeadTable, 1)
+    if row is None:
+        return len(events), find_break(events, 0, GENESIS_HASH)
+    return len(events), find_break(events, row.seq, row.hash, row.base_seq, row.base_hash)
+
+
+def prune_before(session: Session, at: str) -> int:
+    """Remove the entries recorded before `at` (ISO time); returns how many went.
+
+    The kept trail's start moves to the last removed entry first, so the chain still
+    verifies and the database's trigger allows exactly these deletes and no others.
+    """
+    row = session.get(AuditHeadTable, 1)
+    if row is None:
+        return 0
+    last = session.execute(
+        select(AuditEventTable.seq, AuditEventTable.hash)
+        .where(AuditEventTable.at < at)
+        .order_by(AuditEventTable.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return 0
+    seq, digest = last
+    count = session.scalar(
+        select(func.count()).select_from(AuditEventTable).where(AuditEventTable.seq <= seq)
+    )
+    row.base_seq, row.base_hash = seq, digest
+    session.flush()
+    session.execute(delete(AuditEventTable).where(AuditEventTable.seq <= seq))
+    return int(count or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,7 +55,7 @@ class Invoice:
     """
 
     id: int
-    client_id: int
+    client_id: int | None  # None once the client was erased (kept for tax)
     client_name: str
     kind: InvoiceKind
     number: str | None
@@ -82,7 +83,7 @@ class InvoiceRow:
     """One invoice in a list."""
 
     id: int
-    client_id: int
+    client_id: int | None  # None once the client was erased (kept for tax)
     client_name: str
     kind: InvoiceKind
     number: str | None
@@ -213,11 +214,11 @@ def to_invoice(session: Session, row: InvoiceTable, today: date) -> Invoice:
     credited_row = (
         session.get(InvoiceTable, row.credits_invoice_id) if row.credits_invoice_id else None
     )
-    client = session.get(ClientTable, row.client_id)
+    client = session.get(ClientTable, row.client_id) if row.client_id is not None else None
     return Invoice(
         id=row.id,
         client_id=row.client_id,
-        client_name=client_name(client) if client else "",
+        client_name=client_name(client) if client else billed_to(row).get("name", ""),
         kind=kind,
         number=row.number,
         currency=row.currency,
@@ -233,6 +234,11 @@ def to_invoice(session: Session, row: InvoiceTable, today: date) -> Invoice:
         credits_invoice_id=row.credits_invoice_id,
         credits_number=credited_row.number if credited_row else None,
     )
+
+
+def billed_to(row: InvoiceTable) -> dict[str, str]:
+    """Who an invoice was made out to, as kept when its client was erased ({} before)."""
+    return dict(json.loads(row.billed_to)) if row.billed_to else {}
 
 
 def to_row(invoice: Invoice, today: date) -> InvoiceRow:

@@ -209,6 +209,10 @@ class AuditHeadTable(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # Where the kept trail starts: entries up to base_seq were removed by a retention
+    # run, and entry base_seq + 1 must follow base_hash. Only that prefix may be deleted.
+    base_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    base_hash: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
 
 
 class StageTable(Base):
@@ -558,8 +562,10 @@ class InvoiceTable(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # No cascade: an issued invoice is a legal record and outlives a purge attempt.
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    # No cascade: an issued invoice is a legal record. Erasing its client keeps it for the
+    # tax retention period with `billed_to` (who it was made out to) and no client row.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    billed_to: Mapped[str] = mapped_column(Text, default="", server_default="")
     kind: Mapped[str] = mapped_column(String(16), default="invoice")
     number_year: Mapped[int | None] = mapped_column(Integer)
     number_seq: Mapped[int | None] = mapped_column(Integer)
@@ -608,3 +614,88 @@ class PaymentTable(Base):
     method: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
+
+
+class ConsentNoticeTable(Base):
+    """The wording a consent was asked for with; a new edit is a new version."""
+
+    __tablename__ = "consent_notices"
+    __table_args__ = (UniqueConstraint("purpose", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ConsentTable(Base):
+    """One grant of consent for one purpose, and its withdrawal if it was withdrawn."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_client", "client_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    notice_id: Mapped[int] = mapped_column(ForeignKey("consent_notices.id"))
+    given_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(32))
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_method: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime]
+
+
+class AiPolicyTable(Base):
+    """A version of the practice's AI policy (JSON); the newest is in force."""
+
+    __tablename__ = "ai_policies"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class RetentionRuleTable(Base):
+    """How long one category of data is kept (months; 0 keeps it for ever)."""
+
+    __tablename__ = "retention_rules"
+
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    months: Mapped[int] = mapped_column(Integer)
+
+
+class RetentionRunTable(Base):
+    """One retention run: when, what started it and how much each category lost."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ran_at: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(16))
+    removed: Mapped[str] = mapped_column(Text)
+
+
+class BackupTable(Base):
+    """A backup CoachDesk wrote: where, when, and the digest its file must still match."""
+
+    __tablename__ = "backups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taken_at: Mapped[datetime]
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ErasureTable(Base):
+    """A tombstone: a client was erased. No name, no content, only the dates that say
+    which backups still hold them."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer)
+    client_since: Mapped[datetime]
+    erased_at: Mapped[datetime]

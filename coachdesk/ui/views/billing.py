@@ -237,6 +237,8 @@ def hand_off_invoice(vault: Vault, invoice_id: int) -> HandedOff:
     invoice = invoices.get_invoice(vault, invoice_id)
     if invoice.number is None:
         raise KnownError("Issue the invoice first: a draft has no number to send.")
+    if invoice.client_id is None:
+        raise KnownError("This invoice's client was erased; it is kept only for your tax records.")
     client = clients.get_client(vault, invoice.client_id)
     profile = practice.get_profile(vault)
     sender = profile.business_name or profile.coach_name
