@@ -87,6 +87,16 @@ INVOICE_DUE_DAYS = Setting(
 REMINDER_HOURS = Setting(
     "reminder_hours", 24, "vault", "Remind the coach this many hours before a session.", 1, 168
 )
+BACKUP_FOLDER = Setting(
+    "backup_folder", "", "vault", "The folder scheduled backups are written to (empty: none)."
+)
+BACKUP_EVERY = Setting(
+    "backup_every",
+    "weekly",
+    "vault",
+    "How often a backup is taken while CoachDesk is open.",
+    choices=("daily", "weekly", "off"),
+)
 LAST_VAULT = Setting("last_vault", "", "machine", "The vault folder opened last time.")
 
 REGISTRY: dict[str, Setting] = {
@@ -98,6 +108,8 @@ REGISTRY: dict[str, Setting] = {
         INVOICE_PREFIX,
         INVOICE_DUE_DAYS,
         REMINDER_HOURS,
+        BACKUP_FOLDER,
+        BACKUP_EVERY,
         LAST_VAULT,
     )
 }

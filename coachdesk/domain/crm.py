@@ -25,11 +25,17 @@ class NoteKind(enum.StrEnum):
     DISCOVERY = "discovery"
     SESSION = "session"
     GENERAL = "general"
+    TRANSCRIPT = "transcript"  # a pasted session transcript; kept for less time by default
 
     @property
     def label(self) -> str:
         """The name shown to the coach."""
-        return {"discovery": "Discovery call", "session": "Session", "general": "General"}[self]
+        return {
+            "discovery": "Discovery call",
+            "session": "Session",
+            "general": "General",
+            "transcript": "Transcript",
+        }[self]
 
 
 @dataclass(frozen=True, slots=True)

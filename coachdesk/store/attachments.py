@@ -7,6 +7,7 @@ another is detected. Only ciphertext ever touches the disk.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
 from coachdesk.domain.errors import NotFoundError, VaultDamagedError
+from coachdesk.store.engine import DISK_FULL_MESSAGE, DiskFullError
 from coachdesk.store.tables import AttachmentTable
 
 MAGIC = b"CDA1"
@@ -44,17 +46,27 @@ class AttachmentStore:
         self._aead = AESGCM(_subkey(data_key))
 
     def put(self, data: bytes) -> str:
-        """Encrypt and store `data`; returns the blob's name."""
+        """Encrypt and store `data`; returns the blob's name.
+
+        Raises:
+            DiskFullError: no room for the blob; no part of it is left on disk.
+        """
         name = secrets.token_hex(16)
         nonce = secrets.token_bytes(12)
         sealed = MAGIC + nonce + self._aead.encrypt(nonce, data, name.encode())
         self._folder.mkdir(parents=True, exist_ok=True)
         tmp = self._folder / f".{name}.tmp"
-        with tmp.open("wb") as fh:
-            fh.write(sealed)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(self._folder / name)
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(sealed)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(self._folder / name)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFullError(DISK_FULL_MESSAGE) from exc
+            raise
         return name
 
     def get(self, name: str) -> bytes:

@@ -106,28 +106,20 @@ def check(session: Session) -> tuple[int, ChainProblem | None]:
     return len(events), find_break(events, row.seq, row.hash, row.base_seq, row.base_hash)
 
 
-def prune_before(session: Session, at: str) -> int:
-    """Remove the entries recorded before `at` (ISO time); returns how many went.
+def prune_through(session: Session, last_seq: int) -> int:
+    """Remove the entries up to and including `last_seq`; returns how many went.
 
-    The kept trail's start moves to the last removed entry first, so the chain still
-    verifies and the database's trigger allows exactly these deletes and no others.
+    The kept trail's start moves to that entry first, so the chain still verifies and
+    the database's trigger allows exactly these deletes and no others.
     """
     row = session.get(AuditHeadTable, 1)
-    if row is None:
+    found = session.get(AuditEventTable, last_seq)
+    if row is None or found is None:
         return 0
-    last = session.execute(
-        select(AuditEventTable.seq, AuditEventTable.hash)
-        .where(AuditEventTable.at < at)
-        .order_by(AuditEventTable.seq.desc())
-        .limit(1)
-    ).first()
-    if last is None:
-        return 0
-    seq, digest = last
     count = session.scalar(
-        select(func.count()).select_from(AuditEventTable).where(AuditEventTable.seq <= seq)
+        select(func.count()).select_from(AuditEventTable).where(AuditEventTable.seq <= last_seq)
     )
-    row.base_seq, row.base_hash = seq, digest
+    row.base_seq, row.base_hash = found.seq, found.hash
     session.flush()
-    session.execute(delete(AuditEventTable).where(AuditEventTable.seq <= seq))
+    session.execute(delete(AuditEventTable).where(AuditEventTable.seq <= last_seq))
     return int(count or 0)

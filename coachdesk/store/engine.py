@@ -30,6 +30,9 @@ DAMAGE_MARKERS = (
 )
 
 
+DISK_FULL_MESSAGE = "The disk is full, so the change was not saved. Free some space and try again."
+
+
 class DiskFullError(KnownError):
     """The disk has no room for the change; nothing was written."""
 
@@ -126,8 +129,6 @@ def make_engine(db_path: Path, data_key: bytes, pool_size: int = 2) -> Engine:
         if _is_damage(message):
             raise VaultDamagedError(damaged_message(db_path)) from context.original_exception
         if "database or disk is full" in message.lower():
-            raise DiskFullError(
-                "The disk is full, so the change was not saved. Free some space and try again."
-            ) from context.original_exception
+            raise DiskFullError(DISK_FULL_MESSAGE) from context.original_exception
 
     return engine

@@ -252,7 +252,9 @@ class NoteTable(Base):
 
     __tablename__ = "notes"
     __table_args__ = (
-        CheckConstraint("kind IN ('discovery', 'session', 'general')", name="kind_known"),
+        CheckConstraint(
+            "kind IN ('discovery', 'session', 'general', 'transcript')", name="kind_known"
+        ),
         Index("ix_notes_client_id", "client_id", "occurred_on"),
     )
 

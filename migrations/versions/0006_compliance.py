@@ -39,6 +39,13 @@ def upgrade() -> None:
     op.execute("DROP TRIGGER audit_events_no_delete")
     op.execute(GUARD_DELETE)
     op.execute(GUARD_BASE)
+    # Deleted text leaves the full-text index at once instead of at the next merge.
+    op.execute("INSERT INTO search_index (search_index, rank) VALUES ('secure-delete', 1)")
+    with op.batch_alter_table("notes") as batch_op:
+        batch_op.drop_constraint("kind_known", type_="check")
+        batch_op.create_check_constraint(
+            "kind_known", "kind IN ('discovery', 'session', 'general', 'transcript')"
+        )
     with op.batch_alter_table("invoices") as batch_op:
         batch_op.add_column(sa.Column("billed_to", sa.Text(), server_default="", nullable=False))
         batch_op.alter_column("client_id", existing_type=sa.Integer(), nullable=True)
@@ -127,10 +134,15 @@ def downgrade() -> None:
     op.drop_index("ix_consents_client", table_name="consents")
     op.drop_table("consents")
     op.drop_table("consent_notices")
+    op.execute("DELETE FROM notes WHERE kind = 'transcript'")
+    with op.batch_alter_table("notes") as batch_op:
+        batch_op.drop_constraint("kind_known", type_="check")
+        batch_op.create_check_constraint("kind_known", "kind IN ('discovery', 'session', 'general')")
     op.execute("DELETE FROM invoices WHERE client_id IS NULL")
     with op.batch_alter_table("invoices") as batch_op:
         batch_op.alter_column("client_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("billed_to")
+    op.execute("INSERT INTO search_index (search_index, rank) VALUES ('secure-delete', 0)")
     op.execute("DROP TRIGGER audit_head_base_forward")
     op.execute("DROP TRIGGER audit_events_no_delete")
     op.execute(
