@@ -12,6 +12,8 @@ from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.settings import (
     AUTO_LOCK_MINUTES,
+    BACKUP_EVERY,
+    BACKUP_FOLDER,
     BOOKING_GATE,
     INVOICE_DUE_DAYS,
     INVOICE_PREFIX,
@@ -123,6 +125,8 @@ def test_registry_declares_each_setting_once() -> None:
         "invoice_prefix": INVOICE_PREFIX,
         "invoice_due_days": INVOICE_DUE_DAYS,
         "reminder_hours": REMINDER_HOURS,
+        "backup_folder": BACKUP_FOLDER,
+        "backup_every": BACKUP_EVERY,
         "last_vault": LAST_VAULT,
     }
     for setting in REGISTRY.values():
