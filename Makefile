@@ -38,7 +38,7 @@ pytest: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(TESTS)
 
 soak: install
-	COACHDESK_LONG=1 QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m slow $(TESTS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest --long -s -m slow $(TESTS)
 
 bench: install
 	$(BIN)/python bench/startup_and_list.py

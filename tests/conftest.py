@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,26 @@ from coachdesk.store.keys import FAST_KDF_FOR_TESTS
 from coachdesk.store.vault import Vault
 
 PASSPHRASE = "correct horse battery staple"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run the long forms of the crash and soak proofs (COACHDESK_LONG=1 does the same)",
+    )
+
+
+def long_run(config: pytest.Config) -> bool:
+    """Whether the long forms were asked for: `--long` (make soak) or COACHDESK_LONG=1."""
+    return bool(config.getoption("--long")) or os.environ.get("COACHDESK_LONG") == "1"
+
+
+def skip_unless_long(config: pytest.Config, what: str) -> None:
+    """Skip the calling test unless the long forms were asked for."""
+    if not long_run(config):
+        pytest.skip(f"{what} runs with --long (make soak)")
 
 
 @pytest.fixture(autouse=True)

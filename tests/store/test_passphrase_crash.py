@@ -17,12 +17,12 @@ from coachdesk.domain.errors import WrongPassphraseError
 from coachdesk.services import audit_trail, clients, vaults
 from coachdesk.store.keys import FAST_KDF_FOR_TESTS, KEY_FILE
 from coachdesk.store.vault import Vault
+from tests.conftest import skip_unless_long
 from tests.store.util import sample_draft
 
 OLD = "lantern osmosis fjord ribbon"
 NEW = "quartz meadow violin harbour"
 CLIENTS = 3
-LONG = os.environ.get("COACHDESK_LONG") == "1"
 
 # The child loops A→B→A… until it is killed; it says "ready" once the vault is open.
 CHILD = """
@@ -113,8 +113,10 @@ def test_passphrase_change_survives_kill(crash_vault: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not LONG, reason="the 200-kill run needs COACHDESK_LONG=1 (make soak)")
-def test_passphrase_change_survives_kill_long(crash_vault: Path) -> None:
+def test_passphrase_change_survives_kill_long(
+    crash_vault: Path, pytestconfig: pytest.Config
+) -> None:
+    skip_unless_long(pytestconfig, "the 200-kill run")
     opened_with = kill_during_changes(crash_vault, trials=200, seed=7)
     assert opened_with <= {OLD, NEW}
 
