@@ -13,6 +13,7 @@ from typing import Any
 
 from coachdesk.documents.types import DocType
 from coachdesk.domain.clients import Client, ClientStatus, ClientType, Objective
+from coachdesk.domain.compliance import DEFAULT_NOTICES, ConsentLine, Purpose
 from coachdesk.domain.crm import FollowUp, Goal, GoalStatus, Note, NoteKind
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.domain.scheduling import OfferTerms
@@ -27,6 +28,7 @@ class Record:
     notes: tuple[Note, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     offer: OfferTerms | None = None  # what the client's latest enrolment was sold under
+    consents: tuple[ConsentLine, ...] = ()  # each purpose's wording and the client's answer
 
 
 def _offer(terms: OfferTerms | None) -> dict[str, Any] | None:
@@ -147,6 +149,38 @@ def _follow_up(item: FollowUp) -> dict[str, Any]:
     }
 
 
+def _consents(lines: Sequence[ConsentLine], prefill: bool) -> list[dict[str, Any]]:
+    if not lines:  # a blank form: the built-in wording, nothing ticked
+        return [
+            {
+                "purpose": p.value,
+                "label": p.label,
+                "notice": DEFAULT_NOTICES[p],
+                "version": 1,
+                "given": False,
+                "given_on": None,
+                "method": "",
+            }
+            for p in Purpose
+        ]
+    result = []
+    for line in lines:
+        latest = line.state.latest if line.state.given else None
+        given = prefill and latest is not None and latest.notice_version == line.notice.version
+        result.append(
+            {
+                "purpose": line.notice.purpose.value,
+                "label": line.notice.purpose.label,
+                "notice": line.notice.text,
+                "version": line.notice.version,
+                "given": given,
+                "given_on": latest.given_on if given and latest else None,
+                "method": latest.method.label if given and latest else "",
+            }
+        )
+    return result
+
+
 def chosen_note(notes: Sequence[Note], note_id: str) -> Note | None:
     """The session note a summary is about: the one asked for, else the latest."""
     sessions = [n for n in notes if n.kind is NoteKind.SESSION]
@@ -170,6 +204,7 @@ def build(
     """
     if record is None or (kind.key == "intake_form" and options.get("prefill") == "no"):
         client, goals, notes, follow_ups, note = _blank_client(), [], [], [], None
+        consents = _consents((), False)
     else:
         client = _client(record.client)
         goals = [_goal(g) for g in record.goals if g.status is not GoalStatus.DROPPED]
@@ -184,6 +219,7 @@ def build(
         follow_ups = [_follow_up(f) for f in open_items]
         picked = chosen_note(record.notes, options.get("note", ""))
         note = _note(picked) if picked else None
+        consents = _consents(record.consents, options.get("prefill") != "no")
     return {
         "practice": _practice(profile),
         "client": client,
@@ -192,6 +228,7 @@ def build(
         "follow_ups": follow_ups,
         "note": note,
         "offer": _offer(record.offer) if record is not None and client["name"] else None,
+        "consents": consents,
         "options": dict(options),
         "today": today,
         "document": {

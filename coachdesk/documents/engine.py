@@ -25,6 +25,15 @@ from coachdesk.documents.types import (
     doc_type,
 )
 from coachdesk.domain.clients import Client, ClientStatus, ClientType, Objective
+from coachdesk.domain.compliance import (
+    DEFAULT_NOTICES,
+    Consent,
+    ConsentLine,
+    ConsentMethod,
+    ConsentState,
+    Notice,
+    Purpose,
+)
 from coachdesk.domain.crm import FollowUp, Goal, GoalStatus, Milestone, Note, NoteKind, Recurrence
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.domain.scheduling import OfferTerms
@@ -171,7 +180,17 @@ def sample_record(today: date) -> Record:
         price_minor=240_000,
         currency="EUR",
     )
-    return Record(client, (goal,), notes, (follow_up,), offer)
+    given = Consent(
+        1, 1, Purpose.DATA_PROCESSING, 1, today - timedelta(days=100), ConsentMethod.EMAIL
+    )
+    consents = tuple(
+        ConsentLine(
+            Notice(0, purpose, 1, DEFAULT_NOTICES[purpose], now),
+            ConsentState(purpose, given if purpose is given.purpose else None),
+        )
+        for purpose in Purpose
+    )
+    return Record(client, (goal,), notes, (follow_up,), offer, consents)
 
 
 def sparse_record(today: date) -> Record:

@@ -22,6 +22,7 @@ CONTEXT_NAMES = frozenset(
         "follow_ups",
         "note",
         "offer",
+        "consents",
         "options",
         "today",
         "document",
@@ -168,6 +169,16 @@ DOC_TYPES: tuple[DocType, ...] = (
             Option("sessions", "Sessions", OptionKind.NUMBER, ""),
             Option("price", "Price", OptionKind.NUMBER, ""),
             Option("valid_until", "Offer valid until", OptionKind.DATE, "today+30", refresh=True),
+        ),
+    ),
+    DocType(
+        "consent_form",
+        "Consent form",
+        "What the client agrees to, purpose by purpose, with the wording in force, to sign.",
+        (
+            Option(
+                "prefill", "Tick what the client has already agreed to", OptionKind.YES_NO, "yes"
+            ),
         ),
     ),
     DocType(

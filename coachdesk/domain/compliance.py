@@ -131,6 +131,14 @@ class ConsentState:
         return f"Withdrawn {consent.withdrawn_on:%-d %b %Y}; {given}"
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentLine:
+    """One purpose on a consent form: the wording in force and where the client stands."""
+
+    notice: Notice
+    state: ConsentState
+
+
 def check_dates(given_on: date, withdrawn_on: date | None, today: date) -> None:
     """Refuse dates in the future or a withdrawal before the grant."""
     if given_on > today:

@@ -30,6 +30,7 @@ from coachdesk.domain.compliance import (
 )
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.store import audit, privacy
+from coachdesk.store import consent as consent_store
 from coachdesk.store.tables import (
     AiPolicyTable,
     AuditEventTable,
@@ -59,10 +60,6 @@ def _today() -> date:
 # Notices -----------------------------------------------------------------------------
 
 
-def _to_notice(row: ConsentNoticeTable) -> Notice:
-    return Notice(row.id, Purpose(row.purpose), row.version, row.text, row.created_at)
-
-
 def _notice_row(session: Session, purpose: Purpose) -> ConsentNoticeTable:
     """The notice in force for `purpose`; the built-in wording becomes version 1 when used."""
     row = session.scalars(
@@ -83,14 +80,7 @@ def _notice_row(session: Session, purpose: Purpose) -> ConsentNoticeTable:
 def notices(vault: Vault) -> list[Notice]:
     """The wording in force for every purpose."""
     with vault.reading() as session:
-        stored = {
-            n.purpose: n
-            for n in map(
-                _to_notice,
-                session.scalars(select(ConsentNoticeTable).order_by(ConsentNoticeTable.version)),
-            )
-        }
-    return [stored.get(p) or Notice(0, p, 1, DEFAULT_NOTICES[p], datetime.min) for p in Purpose]
+        return list(consent_store.notices_in_force(session).values())
 
 
 def save_notice(vault: Vault, purpose: Purpose, text: str) -> Notice:
@@ -103,40 +93,17 @@ def save_notice(vault: Vault, purpose: Purpose, text: str) -> Notice:
     with vault.writing() as session:
         current = _notice_row(session, purpose)
         if current.text == text:
-            return _to_notice(current)
+            return consent_store.to_notice(current)
         row = ConsentNoticeTable(
             purpose=purpose.value, version=current.version + 1, text=text, created_at=_now()
         )
         session.add(row)
         session.flush()
         audit.append(session, vault.actor, "consent_notice", row.id, "create", ["text"])
-        return _to_notice(row)
+        return consent_store.to_notice(row)
 
 
 # Consent -----------------------------------------------------------------------------
-
-
-def _to_consent(row: ConsentTable, version: int) -> Consent:
-    return Consent(
-        id=row.id,
-        client_id=row.client_id,
-        purpose=Purpose(row.purpose),
-        notice_version=version,
-        given_on=row.given_on,
-        method=ConsentMethod(row.method),
-        withdrawn_on=row.withdrawn_on,
-        withdrawn_method=ConsentMethod(row.withdrawn_method) if row.withdrawn_method else None,
-    )
-
-
-def _consents(session: Session, client_id: int) -> list[Consent]:
-    query = (
-        select(ConsentTable, ConsentNoticeTable.version)
-        .join(ConsentNoticeTable, ConsentNoticeTable.id == ConsentTable.notice_id)
-        .where(ConsentTable.client_id == client_id)
-        .order_by(ConsentTable.given_on.desc(), ConsentTable.id.desc())
-    )
-    return [_to_consent(row, version) for row, version in session.execute(query)]
 
 
 def _live_client(session: Session, client_id: int) -> ClientTable:
@@ -150,12 +117,7 @@ def consent_states(vault: Vault, client_id: int) -> list[ConsentState]:
     """Where every purpose stands for a client, newest grant first."""
     with vault.reading() as session:
         _live_client(session, client_id)
-        consents = _consents(session, client_id)
-    states = []
-    for purpose in Purpose:
-        mine = tuple(c for c in consents if c.purpose is purpose)
-        states.append(ConsentState(purpose, mine[0] if mine else None, mine))
-    return states
+        return consent_store.states(session, client_id)
 
 
 def has_consent(vault: Vault, client_id: int, purpose: Purpose) -> bool:
@@ -183,7 +145,9 @@ def give_consent(
     with vault.writing() as session:
         _live_client(session, client_id)
         notice = _notice_row(session, purpose)
-        current = next((c for c in _consents(session, client_id) if c.purpose is purpose), None)
+        current = next(
+            (c for c in consent_store.consents(session, client_id) if c.purpose is purpose), None
+        )
         if current is not None and current.active:
             if current.notice_version == notice.version:
                 raise KnownError(
@@ -210,7 +174,7 @@ def give_consent(
         session.add(row)
         session.flush()
         audit.append(session, vault.actor, "consent", row.id, f"give:{purpose.value}")
-        return _to_consent(row, notice.version)
+        return consent_store.to_consent(row, notice.version)
 
 
 def withdraw_consent(
@@ -241,7 +205,7 @@ def withdraw_consent(
         row.withdrawn_on, row.withdrawn_method = withdrawn_on, method.value
         version = session.get(ConsentNoticeTable, row.notice_id)
         audit.append(session, vault.actor, "consent", row.id, f"withdraw:{purpose.value}")
-        return _to_consent(row, version.version if version else 0)
+        return consent_store.to_consent(row, version.version if version else 0)
 
 
 def consent_counts(vault: Vault) -> dict[Purpose, int]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ from coachdesk.domain.practice import PracticeProfile
 from coachdesk.paths import resource_path
 from coachdesk.services import files, practice, vault_settings
 from coachdesk.settings import PAPER_SIZE
-from coachdesk.store import attachments, audit, crm, scheduling
+from coachdesk.store import attachments, audit, consent, crm, scheduling
 from coachdesk.store import clients as client_store
 from coachdesk.store import documents as store
 from coachdesk.store.tables import (
@@ -152,6 +153,25 @@ def _paper(vault: Vault) -> str:
     return str(vault_settings.get(vault, PAPER_SIZE))
 
 
+def practice_document(
+    vault: Vault, template_file: str, context: dict[str, Any], subject: str
+) -> model.Document:
+    """A document from one of CoachDesk's own templates.
+
+    Invoices, receipts, the records of processing and the AI disclosure use these;
+    unlike document types, they are not the coach's to edit.
+    """
+    source = resource_path("resources", "templates", template_file).read_text("utf-8")
+    profile = practice.get_profile(vault)
+    return engine.render_document(source, context, author=profile.coach_name, subject=subject)
+
+
+def practice_pdf(vault: Vault, template_file: str, context: dict[str, Any], subject: str) -> bytes:
+    """`practice_document` as a PDF on the practice's letterhead."""
+    document = practice_document(vault, template_file, context, subject)
+    return write_pdf(document, _letterhead(vault), _paper(vault))
+
+
 def _record(session: Session, client_id: int) -> Record:
     client = client_store.get(session, client_id)
     if client is None or client.deleted_at is not None:
@@ -162,6 +182,7 @@ def _record(session: Session, client_id: int) -> Record:
         tuple(crm.notes(session, client_id)),
         tuple(crm.follow_ups(session, client_id)),
         scheduling.current_offer(session, client_id),
+        consent.lines(session, client_id),
     )
 
 

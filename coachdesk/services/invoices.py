@@ -18,9 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coachdesk.documents import markup, sandbox
-from coachdesk.documents.model import Letterhead
-from coachdesk.documents.pdf import write_pdf
 from coachdesk.domain.billing import (
     InvoiceKind,
     InvoiceStatus,
@@ -31,9 +28,8 @@ from coachdesk.domain.billing import (
     totals,
 )
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
-from coachdesk.paths import resource_path
-from coachdesk.services import practice, vault_settings
-from coachdesk.settings import INVOICE_DUE_DAYS, INVOICE_PREFIX, PAPER_SIZE
+from coachdesk.services import documents, practice, vault_settings
+from coachdesk.settings import INVOICE_DUE_DAYS, INVOICE_PREFIX
 from coachdesk.store import audit
 from coachdesk.store import billing as store
 from coachdesk.store import clients as client_store
@@ -456,19 +452,6 @@ def revenue_by_month(vault: Vault, year: int | None = None) -> list[RevenueMonth
 # PDFs -----------------------------------------------------------------------------------
 
 
-def _letterhead(vault: Vault) -> Letterhead:
-    profile = practice.get_profile(vault)
-    return Letterhead(
-        practice_name=profile.business_name or profile.coach_name,
-        coach_name=profile.coach_name,
-        logo=practice.logo_bytes(vault),
-    )
-
-
-def _template(name: str) -> str:
-    return resource_path("resources", "templates", name).read_text("utf-8")
-
-
 def _practice_context(vault: Vault) -> dict[str, Any]:
     profile = practice.get_profile(vault)
     return {
@@ -555,13 +538,6 @@ def _payment_context(payment: Payment, currency: str) -> dict[str, Any]:
     }
 
 
-def _pdf(vault: Vault, template: str, context: dict[str, Any], subject: str) -> bytes:
-    text = sandbox.render(_template(template), context)
-    profile = practice.get_profile(vault)
-    document = markup.parse(text, author=profile.coach_name, subject=subject)
-    return write_pdf(document, _letterhead(vault), str(vault_settings.get(vault, PAPER_SIZE)))
-
-
 def invoice_pdf(vault: Vault, invoice_id: int) -> bytes:
     """The invoice (or credit note) as a PDF, as the client receives it."""
     invoice = get_invoice(vault, invoice_id)
@@ -573,7 +549,7 @@ def invoice_pdf(vault: Vault, invoice_id: int) -> bytes:
         "invoice": _invoice_context(invoice),
         "payments": [_payment_context(p, invoice.currency) for p in invoice.payments],
     }
-    return _pdf(vault, "invoice.html.j2", context, client["name"])
+    return documents.practice_pdf(vault, "invoice.html.j2", context, client["name"])
 
 
 def receipt_pdf(vault: Vault, payment_id: int) -> bytes:
@@ -592,4 +568,4 @@ def receipt_pdf(vault: Vault, payment_id: int) -> bytes:
         "invoice": _invoice_context(invoice),
         "payment": _payment_context(payment, invoice.currency),
     }
-    return _pdf(vault, "receipt.html.j2", context, client["name"])
+    return documents.practice_pdf(vault, "receipt.html.j2", context, client["name"])

@@ -55,6 +55,7 @@ def test_types_need_no_vault_and_list_every_type_with_options(
         "session_summary",
         "progress_report",
         "renewal_proposal",
+        "consent_form",
         "certificate",
     }
     assert [o["key"] for o in listed["certificate"]["options"]] == ["programme", "completed_on"]
