@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from coachdesk import __version__
-from coachdesk.cli import args_billing, args_calendar, args_scheduling
+from coachdesk.cli import args_billing, args_calendar, args_compliance, args_scheduling
 from coachdesk.cli.secrets import given_passphrase, secret_store
 from coachdesk.documents.types import DOC_TYPES, FORMATS, template_names
 from coachdesk.domain.clients import ClientStatus, ClientType, Objective
@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     args_calendar.add_commands(sub, _Parser)
     args_billing.add_commands(sub, _Parser)
     args_scheduling.add_commands(sub, _Parser)
+    args_compliance.add_commands(sub, _Parser)
     return parser
 
 
@@ -163,8 +164,11 @@ def _crm_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     im.add_argument("--on-duplicate", choices=["merge", "skip"], default="merge")
     im.add_argument("--json", action="store_true")
 
-    ex = sub.add_parser("export", help="export clients as CSV or vCard")
-    ex.add_argument("what", choices=["clients"])
+    ex = sub.add_parser(
+        "export", help="export clients as CSV or vCard, or one client's complete record as a zip"
+    )
+    ex.add_argument("what", choices=["clients", "client"])
+    ex.add_argument("id", nargs="?", type=int, metavar="CLIENT_ID", help="with `export client`")
     ex.add_argument("--format", choices=["csv", "vcf"], default="csv")
     ex.add_argument("--segment", help="only the clients of this saved segment")
     ex.add_argument("--out", type=Path, required=True)

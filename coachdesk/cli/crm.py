@@ -137,6 +137,18 @@ def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def cmd_export(vault: Vault, args: argparse.Namespace) -> int:
+    if args.what == "client":
+        if args.id is None:
+            raise ValidationError(
+                {"id": "Say which client: coachdesk export client ID --out FILE.zip"}
+            )
+        from coachdesk.cli import compliance
+
+        return compliance.export_client(vault, args)
+    if args.id is not None:
+        raise ValidationError(
+            {"id": "`export clients` takes no id; for one client use `export client ID`."}
+        )
     if args.segment:
         rows = segments.clients_in(vault, segments.find_segment(vault, args.segment).filter)
     else:

@@ -288,6 +288,32 @@ def _doc(args: argparse.Namespace) -> int:
     return documents.cmd_doc(lambda: _open(args), args)
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from coachdesk.cli import compliance
+
+    if args.action != "verify":
+        if args.file is not None:
+            return _fail("a file is only given to `backup verify FILE`", 2)
+        return _with_vault(compliance.backup)(args)
+    if args.file is None:
+        return _fail("say which backup to verify: coachdesk backup verify FILE", 2)
+    passphrase = None
+    if not args.checksums_only:
+        passphrase = given_passphrase(args.passphrase_file) or prompt_existing(
+            "Passphrase of the backup: "
+        )
+    return compliance.verify(args, passphrase)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from coachdesk.cli import compliance
+
+    passphrase = given_passphrase(args.passphrase_file) or prompt_existing(
+        "Passphrase of the backup: "
+    )
+    return compliance.restore(args, passphrase, args.to or vault_dir(args))
+
+
 def _with_vault(
     handler: Callable[[Vault, argparse.Namespace], int],
 ) -> Callable[[argparse.Namespace], int]:
@@ -318,6 +344,13 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "enrol": _lazy("scheduling", "enrol"),
     "sessions": _lazy("scheduling", "sessions"),
     "cohorts": _lazy("scheduling", "cohorts"),
+    "consent": _lazy("compliance", "consent"),
+    "policy": _lazy("compliance", "policy"),
+    "retention": _lazy("compliance", "retention"),
+    "erase": _lazy("compliance", "erase"),
+    "records": _lazy("compliance", "records"),
+    "backup": lambda args: _backup(args),
+    "restore": lambda args: _restore(args),
 }
 
 

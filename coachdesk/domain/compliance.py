@@ -336,7 +336,7 @@ class Category(enum.StrEnum):
             "transcripts": "the transcript's date",
             "documents": "the day it was made",
             "invoices": "the invoice date",
-            "leads": "the last contact (or when they were added)",
+            "leads": "the last contact, or when they were added",
             "audit": "the day it was recorded",
             "backups": "the day it was taken",
         }[self]
