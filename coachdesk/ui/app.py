@@ -50,6 +50,7 @@ T0_ENV = "COACHDESK_T0"
 
 log = logging.getLogger(__name__)
 HANDOFF_SWEEP_MS = 60_000
+HOUSEKEEPING_MS = 60 * 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,20 @@ def unlock_with(root: Path, passphrase: str, job: Job[Any]) -> Opened:
     from coachdesk.services import vaults
 
     return _prepare(vaults.unlock(root, passphrase, ACTOR, None), UnlockMode.PASSPHRASE, job)
+
+
+def housekeeping(vault: Vault) -> str:
+    """Db lane: the daily retention run and the scheduled backup, when due; what was done."""
+    from coachdesk.services import backups, compliance
+
+    done = []
+    result = compliance.run_retention_if_due(vault)
+    if result is not None and result.total:
+        done.append(f"Removed {result.total} expired item(s) under your retention rules.")
+    info = backups.run_scheduled_backup(vault)
+    if info is not None:
+        done.append(f"Backed up to “{info.path.name}”.")
+    return " ".join(done)
 
 
 def sweep_handoff(expired_only: bool = False) -> int:
@@ -239,6 +254,10 @@ class AppController(QObject):
         self.handoff_timer.timeout.connect(self._on_handoff_sweep)
         self.reminders = ReminderWatcher(self.ops, self)
         self.reminders.reminded.connect(self._on_reminded)
+        # Retention and scheduled backups: at unlock, then hourly while the vault is open.
+        self.housekeeping_timer = QTimer(self)
+        self.housekeeping_timer.setInterval(HOUSEKEEPING_MS)
+        self.housekeeping_timer.timeout.connect(self._on_housekeeping)
 
     @property
     def root(self) -> Path:
@@ -467,6 +486,8 @@ class AppController(QObject):
         self._ready = True
         self.window_ready.emit()
         self._check_bench()
+        self._on_housekeeping()
+        self.housekeeping_timer.start()
 
     @Slot()
     def lock(self) -> None:
@@ -478,6 +499,7 @@ class AppController(QObject):
             window.prepare_lock()
         self._clients_loaded = False
         self.idle.stop()
+        self.housekeeping_timer.stop()
         self.ops.close()
         # Anything still open (a message, the profile dialog) goes too: nothing stays on screen.
         for widget in self._app.topLevelWidgets():
@@ -494,6 +516,26 @@ class AppController(QObject):
     def _on_reminded(self, text: str) -> None:
         if self.main_window is not None:
             self.main_window.show_notice(text)
+
+    @Slot()
+    def _on_housekeeping(self) -> None:
+        self.ops.run(
+            housekeeping,
+            on_done=self._on_housekept,
+            on_error=self._on_housekeeping_failed,
+            changes="compliance",
+            owner=self,
+            context="retention and scheduled backup",
+        )
+
+    def _on_housekept(self, message: str) -> None:
+        if message and self.main_window is not None:
+            self.main_window.show_notice(message)
+
+    def _on_housekeeping_failed(self, failure: Failure) -> None:
+        log.warning("housekeeping: %s", failure.message)
+        if self.main_window is not None:
+            self.main_window.show_notice(f"The scheduled backup did not run: {failure.message}")
 
     @Slot()
     def _on_handoff_sweep(self) -> None:
