@@ -348,7 +348,12 @@ def _invoice_items(session: Session, before: date) -> list[RetentionItem]:
 
 
 def _lead_items(session: Session, before: date) -> list[RetentionItem]:
-    last_seen = func.coalesce(ClientTable.last_contact_at, ClientTable.created_at)
+    # The latest sign of life: added, edited or in contact (SQLite's scalar max()).
+    last_seen = func.max(
+        ClientTable.created_at,
+        ClientTable.updated_at,
+        func.coalesce(ClientTable.last_contact_at, ClientTable.created_at),
+    )
     never_client = and_(
         ClientTable.status.in_(("lead", "lost")),
         ~exists().where(EnrolmentTable.client_id == ClientTable.id),
