@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+from datetime import date
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from coachdesk.cli import output
 from coachdesk.domain.compliance import Category, ConsentMethod, Purpose, describe_months
@@ -12,6 +16,23 @@ from coachdesk.domain.errors import ValidationError
 from coachdesk.services import backups, compliance, compliance_docs, files, privacy, vault_settings
 from coachdesk.settings import BACKUP_FOLDER
 from coachdesk.store.vault import Vault
+
+
+def _json(value: Any) -> Any:
+    """Records as JSON-ready values (output.json_out knows neither dataclasses nor dates)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list | set | frozenset):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(_json(k)): _json(v) for k, v in value.items()}
+    return value
 
 
 def _size(size: int) -> str:
@@ -27,7 +48,7 @@ def consent(vault: Vault, args: argparse.Namespace) -> int:
         else:
             done = compliance.withdraw_consent(vault, args.client, purpose, method, args.on)
         if args.json:
-            output.json_out(done)
+            output.json_out(_json(done))
         else:
             verb = "Recorded consent" if args.action == "give" else "Recorded the withdrawal"
             print(f"{verb}: {purpose.label}.")
@@ -36,7 +57,7 @@ def consent(vault: Vault, args: argparse.Namespace) -> int:
     if args.json:
         output.json_out(
             [
-                {"purpose": s.purpose.value, "given": s.given, "history": list(s.history)}
+                {"purpose": s.purpose.value, "given": s.given, "history": _json(s.history)}
                 for s in states
             ]
         )
@@ -160,7 +181,7 @@ def backup(vault: Vault, args: argparse.Namespace) -> int:
     if args.action == "list":
         rows = backups.list_backups(vault)
         if args.json:
-            output.json_out(rows)
+            output.json_out(_json(rows))
             return 0
         for row in rows:
             state = "" if row.present else "  [missing]"
@@ -175,7 +196,7 @@ def backup(vault: Vault, args: argparse.Namespace) -> int:
         raise ValidationError({"out": "Say where the backup goes: coachdesk backup --out FOLDER"})
     info = backups.create_backup(vault, folder)
     if args.json:
-        output.json_out(info)
+        output.json_out(_json(info))
     else:
         print(f"Backed up to {info.path} ({_size(info.size)}).")
     return 0
@@ -185,7 +206,7 @@ def verify(args: argparse.Namespace, passphrase: str | None) -> int:
     """`backup verify FILE`: checksums, then (with the passphrase) everything inside."""
     check = backups.verify_backup(args.file, passphrase)
     if args.json:
-        output.json_out(check)
+        output.json_out(_json(check))
         return 0
     print(f"{args.file.name}: taken {check.taken_at:%Y-%m-%d %H:%M} UTC; checksums match.")
     if check.deep and check.counts is not None:
