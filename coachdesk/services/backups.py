@@ -141,6 +141,10 @@ def create_backup(
     folder = _check_folder(vault, folder)
     taken_at = _now()
     target = folder / _file_name(taken_at)
+    for number in range(2, 100):  # two backups within a second keep both
+        if not target.exists():
+            break
+        target = folder / _file_name(taken_at).replace(SUFFIX, f"-{number}{SUFFIX}")
     partial = folder / f".{target.name}.partial"
     staging = vault.paths.root / ".backup-staging"
     staging.mkdir(mode=0o700, exist_ok=True)
