@@ -46,6 +46,7 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/board.py
 	$(BIN)/python bench/documents.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/scheduling.py
+	$(BIN)/python bench/compliance.py
 
 installer: install
 	$(BIN)/pyinstaller --noconfirm build_installer.spec
