@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -190,7 +191,7 @@ DEFAULT_PROHIBITED: dict[str, tuple[str, ...]] = {
         "medication",
     ),
     "Medical advice": ("prescribe", "dosage", "symptom", "treatment plan", "medical advice"),
-    "Legal advice": ("lawsuit", "sue ", "legal advice", "contract law", "attorney", "solicitor"),
+    "Legal advice": ("lawsuit", "sue", "legal advice", "contract law", "attorney", "solicitor"),
     "Financial advice": ("invest in", "stock tip", "financial advice", "crypto", "pension advice"),
     "Claims of credentials": (
         "as a licensed",
@@ -231,6 +232,7 @@ class AiPolicy:
 
     def to_json(self) -> str:
         """The stored form (without the version, which is the row's key)."""
+        # Not sort_keys: topics keep the order the coach gave them.
         return json.dumps(
             {
                 "allowed": sorted(self.allowed),
@@ -238,8 +240,7 @@ class AiPolicy:
                 "prohibited": {k: list(v) for k, v in self.prohibited.items()},
                 "escalation": {k: list(v) for k, v in self.escalation.items()},
                 "min_confidence": self.min_confidence,
-            },
-            sort_keys=True,
+            }
         )
 
     @classmethod
@@ -297,8 +298,13 @@ class AiPolicy:
 
 
 def _matches(topics: dict[str, tuple[str, ...]], text: str) -> list[str]:
-    lowered = f" {' '.join(text.lower().split())} "
-    return [name for name, words in topics.items() if any(w in lowered for w in words)]
+    """Topics with a word or phrase in `text`, as whole words ("sue" is not in "issue")."""
+    lowered = " ".join(text.lower().split())
+    return [
+        name
+        for name, words in topics.items()
+        if any(re.search(rf"(?<!\w){re.escape(' '.join(w.split()))}(?!\w)", lowered) for w in words)
+    ]
 
 
 # Retention ---------------------------------------------------------------------------

@@ -158,6 +158,9 @@ def test_default_policy_until_one_is_saved(vault: Vault) -> None:
         "Self-harm",
     ]
     assert policy.topics_in("We planned three interviews for next week.") == []
+    # Whole words only: "sue" is not in "issue" or "pursue".
+    assert policy.topics_in("An issue worth the pursuit; we pursue it.") == []
+    assert policy.topics_in("My landlord says he will SUE me.") == ["Legal advice"]
 
 
 def test_saving_a_policy_makes_a_new_version_and_round_trips(vault: Vault) -> None:
