@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from coachdesk.ui.views.billing import BillingView
     from coachdesk.ui.views.calendar import CalendarView
     from coachdesk.ui.views.clients import ClientsView
+    from coachdesk.ui.views.compliance import ComplianceView
     from coachdesk.ui.views.due import DueView
     from coachdesk.ui.views.pipeline import PipelineView
     from coachdesk.ui.views.settings import SettingsView
@@ -76,7 +77,8 @@ class Areas:
     billing: BillingView
     documents: TemplatesView
     trash: TrashView
-    audit: AuditView
+    compliance: ComplianceView
+    audit: AuditView  # a tab of the Compliance area
     settings: SettingsView
 
 
@@ -147,7 +149,7 @@ class MainWindow(QMainWindow):
         "Offers & billing",
         "Documents",
         "Trash",
-        "Audit trail",
+        "Compliance",
         "Settings",
     )
 
@@ -237,6 +239,7 @@ class MainWindow(QMainWindow):
         from coachdesk.ui.views.billing import BillingView
         from coachdesk.ui.views.calendar import CalendarView
         from coachdesk.ui.views.clients import ClientsView
+        from coachdesk.ui.views.compliance import ComplianceView
         from coachdesk.ui.views.due import DueView
         from coachdesk.ui.views.pipeline import PipelineView
         from coachdesk.ui.views.settings import SettingsView
@@ -253,9 +256,11 @@ class MainWindow(QMainWindow):
             BillingView(ops),
             TemplatesView(ops),
             TrashView(ops),
+            ComplianceView(ops),
             AuditView(ops),
             SettingsView(ops, self._secrets, self._kdf),
         )
+        areas.compliance.tabs.addTab(areas.audit, "Audit trail")
         self._areas = areas
         for view in (
             areas.clients,
@@ -266,7 +271,7 @@ class MainWindow(QMainWindow):
             areas.billing,
             areas.documents,
             areas.trash,
-            areas.audit,
+            areas.compliance,
             areas.settings,
         ):
             page = QWidget()
@@ -283,6 +288,7 @@ class MainWindow(QMainWindow):
             areas.billing,
             areas.documents,
             areas.trash,
+            areas.compliance,
             areas.settings,
         ):
             view.notice.connect(self.show_notice)
@@ -336,9 +342,19 @@ class MainWindow(QMainWindow):
         return self.build_areas().trash
 
     @property
+    def compliance(self) -> ComplianceView:
+        """The Compliance area: notices, AI policy, retention, backups, records, audit trail."""
+        return self.build_areas().compliance
+
+    @property
     def audit(self) -> AuditView:
-        """The Audit trail area."""
+        """The audit trail (a tab of the Compliance area)."""
         return self.build_areas().audit
+
+    def show_audit_trail(self) -> None:
+        """Go to the Compliance area's audit trail tab."""
+        self.show_area("Compliance")
+        self.compliance.tabs.setCurrentWidget(self.audit)
 
     @property
     def settings(self) -> SettingsView:

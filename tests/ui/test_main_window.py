@@ -36,7 +36,7 @@ def test_sidebar_lists_only_the_areas_that_exist(window: MainWindow) -> None:
         "Offers & billing",
         "Documents",
         "Trash",
-        "Audit trail",
+        "Compliance",
         "Settings",
     ]
     assert window.current_area == "Clients"
@@ -61,7 +61,7 @@ def test_keyboard_moves_between_areas(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
     assert window.current_area == "Documents"
     qtbot.keyClick(window, Qt.Key.Key_9, CTRL)
-    assert window.current_area == "Audit trail"
+    assert window.current_area == "Compliance"
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
     assert window.current_area == "Clients"
     assert window.clients.filter.hasFocus()
@@ -71,7 +71,7 @@ def test_audit_trail_lists_changes_and_verifies(
     qtbot: QtBot, app: AppController, window: MainWindow
 ) -> None:
     add_client(qtbot, window, "Ada", "Lovelace")
-    window.show_area("Audit trail")
+    window.show_audit_trail()
     audit = window.audit
     qtbot.waitUntil(lambda: audit.model.rowCount() >= 3, timeout=WAIT_MS)
     newest = audit.model.event_at(0)
@@ -98,7 +98,7 @@ def test_verify_names_the_first_tampered_entry(
 
     app = make_controller(passphrase=PASSPHRASE)
     window = open_app(qtbot, app)
-    window.show_area("Audit trail")
+    window.show_audit_trail()
     qtbot.mouseClick(window.audit.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.audit.result.isVisible(), timeout=WAIT_MS)
     assert "tampered" in window.audit.result.text()
