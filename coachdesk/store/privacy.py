@@ -30,8 +30,7 @@ from coachdesk.store.tables import (
 
 def delete_notes(session: Session, ids: Sequence[int]) -> None:
     """Notes and their versions (by cascade), out of the search index too."""
-    for note_id in ids:
-        search.drop(session, "note", note_id)
+    search.drop_many(session, "note", ids)
     session.execute(delete(NoteTable).where(NoteTable.id.in_(ids)))
 
 

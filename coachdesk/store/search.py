@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -61,6 +62,15 @@ def _put(
 def drop(session: Session, kind: str, ref_id: int) -> None:
     """Remove one entry."""
     session.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid(kind, ref_id)})
+
+
+def drop_many(session: Session, kind: str, ref_ids: Sequence[int]) -> None:
+    """Remove many entries of one kind in one statement."""
+    if ref_ids:
+        session.execute(
+            text("DELETE FROM search_index WHERE rowid = :r"),
+            [{"r": rowid(kind, ref_id)} for ref_id in ref_ids],
+        )
 
 
 def drop_clients(session: Session, client_ids: list[int]) -> None:
