@@ -120,15 +120,16 @@ def backup_lines(report: ErasureReport) -> list[str]:
     """Each backup that still holds the client, when it expires and whether it is there."""
     lines = []
     for hold in report.backups:
-        name = hold.path.replace("\\", "/").rsplit("/", 1)[-1]
+        folder, _slash, name = hold.path.replace("\\", "/").rpartition("/")
         taken = day_text(hold.taken_at.date())
         expires = (
             f"expires {day_text(hold.expires_on)}"
             if hold.expires_on
             else "kept for ever under your retention rule"
         )
-        where = "present" if hold.present else "missing (no longer where it was saved)"
-        lines.append(f"{name}: taken {taken}, {expires}, {where}")
+        where = "file present" if hold.present else "file missing (no longer where it was saved)"
+        place = f" in {folder}" if folder else ""
+        lines.append(f"{name}{place}: taken {taken}, {expires}; {where}")
     return lines
 
 

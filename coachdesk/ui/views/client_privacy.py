@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
 
 CONSENT_FORM = "consent_form"
+WITHDRAWN_COLOR = "#9a5b00"
 LOCKED = "Your vault is locked. Unlock it, then try again."
 
 
@@ -263,8 +264,7 @@ class ConsentDialog(QDialog):
     @property
     def chosen_method(self) -> ConsentMethod:
         """The method chosen in the list."""
-        method: ConsentMethod = self.method.currentData()
-        return method
+        return ConsentMethod(self.method.currentData())
 
     @property
     def chosen_day(self) -> date:
@@ -335,6 +335,9 @@ class PurposeRow:
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action = QPushButton("Record consent…")
         self.action.setObjectName(f"consentAction_{purpose.value}")
+        metrics = self.action.fontMetrics()
+        widest = max(metrics.horizontalAdvance(t) for t in ("Record consent…", "Withdraw…"))
+        self.action.setMinimumWidth(widest + 28)
         self.renew = QPushButton("Renew…")
         self.renew.setObjectName(f"consentRenew_{purpose.value}")
         self.renew.setToolTip("Record consent to the reworded notice")
@@ -354,8 +357,8 @@ class PurposeRow:
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         buttons.addWidget(self.action)
-        buttons.addWidget(self.renew)
         buttons.addWidget(self.toggle)
+        buttons.addWidget(self.renew)
         buttons.addStretch(1)
         top = Qt.AlignmentFlag.AlignTop
         grid.addWidget(self.label, row, 0, top)
@@ -378,12 +381,15 @@ class PurposeRow:
         text = state.describe()
         if outdated(state, notice):
             assert notice is not None
-            text += f". The wording has changed since (now notice v{notice.version})."
+            text += (
+                f". The notice was reworded since (now v{notice.version}): use Renew… when "
+                "they agree to the new wording."
+            )
         self.state.setText(text)
         if state.given:
             self.state.setStyleSheet(f"color: {OK_COLOR};")
         elif state.latest is not None:
-            self.state.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.state.setStyleSheet(f"color: {WITHDRAWN_COLOR};")
         else:
             self.state.setStyleSheet("")
             self.state.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -492,7 +498,7 @@ class ClientPrivacy(LazyView):
         layout.addWidget(self.consent_busy)
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(6)
+        grid.setVerticalSpacing(10)
         grid.setColumnStretch(1, 1)
         self.rows: dict[Purpose, PurposeRow] = {}
         for index, purpose in enumerate(Purpose):
