@@ -361,6 +361,7 @@ class AppController(QObject):
             parent.show_status(*FIRST_RUN)
         dialog = CreateVaultDialog(self.root, keychain, parent)
         dialog.submitted.connect(self._on_create_submitted)
+        dialog.restore_requested.connect(self._on_restore_requested)
         dialog.rejected.connect(self._on_dialog_quit)
         self.create_dialog = dialog
         self._show_dialog(dialog)
@@ -376,6 +377,20 @@ class AppController(QObject):
             on_error=self._on_create_failed,
             context="creating the vault",
         )
+
+    @Slot()
+    def _on_restore_requested(self) -> None:
+        from coachdesk.ui.dialogs.restore_backup import open_restore
+
+        dialog = open_restore(self.create_dialog, target=self.root)
+        dialog.restored.connect(self._on_restored)
+
+    @Slot(Path)
+    def _on_restored(self, _folder: Path) -> None:
+        # The vault is now where the app looks: unlock it with the backup's passphrase.
+        dialog, self.create_dialog = self.create_dialog, None
+        self._dismiss(dialog)
+        self._show_unlock_dialog(locked=False)
 
     @Slot(object)
     def _on_created(self, opened: Opened) -> None:

@@ -6,8 +6,10 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from coachdesk.domain.practice import PracticeProfile
 from coachdesk.services import practice, vaults
 from coachdesk.settings import LAST_VAULT, MachineSettings
 from coachdesk.store.keychain import MemoryStore
@@ -201,3 +203,50 @@ def test_quitting_the_first_run_creates_nothing(
         qtbot.mouseClick(dialog.quit_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [0]
     assert not VaultPaths(vault_dir).exists()
+
+
+def test_restore_from_a_backup_on_the_first_run_then_unlock_with_its_passphrase(
+    qtbot: QtBot, make_controller: MakeController, vault_dir: Path, tmp_path: Path
+) -> None:
+    from coachdesk.services import backups, clients
+    from coachdesk.store.keys import FAST_KDF_FOR_TESTS
+    from coachdesk.ui.dialogs.restore_backup import RestoreBackupDialog
+    from tests.store.util import sample_draft
+
+    elsewhere = vaults.create_vault(
+        tmp_path / "old laptop", NEW_PASSPHRASE, "coach@test", kdf=FAST_KDF_FOR_TESTS
+    )
+    try:
+        practice.save_profile(
+            elsewhere,
+            PracticeProfile("Sam Rivera", "Rivera", "Europe/London", "GBP"),
+        )
+        clients.create_client(elsewhere, sample_draft(1, first_name="Restored"))
+        (tmp_path / "usb").mkdir()
+        backup = backups.create_backup(elsewhere, tmp_path / "usb").path
+    finally:
+        elsewhere.close()
+
+    controller = make_controller()
+    dialog = create_dialog(qtbot, controller)
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: any(isinstance(w, RestoreBackupDialog) for w in dialog.findChildren(QDialog)),
+        timeout=WAIT_MS,
+    )
+    restore = next(w for w in dialog.findChildren(RestoreBackupDialog))
+    assert restore.target == vault_dir
+    restore.file_edit.setText(str(backup))
+    qtbot.keyClicks(restore.passphrase, NEW_PASSPHRASE)
+    qtbot.waitUntil(restore.restore_button.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(restore.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.unlock_dialog is not None, timeout=WAIT_MS)
+    assert controller.create_dialog is None
+    unlock = controller.unlock_dialog
+    assert unlock is not None
+    qtbot.keyClicks(unlock.passphrase, NEW_PASSPHRASE)
+    with qtbot.waitSignal(controller.window_ready, timeout=WAIT_MS):
+        qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    window = controller.main_window
+    assert window is not None
+    qtbot.waitUntil(lambda: window.clients.model.rowCount() == 1, timeout=WAIT_MS)

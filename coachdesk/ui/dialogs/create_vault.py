@@ -9,6 +9,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -41,9 +42,11 @@ class CreateVaultDialog(QDialog):
 
     Signals:
         submitted: (passphrase, remember) when the coach clicks Create vault.
+        restore_requested: the coach would rather restore a vault from a backup file.
     """
 
     submitted = Signal(str, bool)
+    restore_requested = Signal()
 
     def __init__(self, root: Path, keychain: KeychainStatus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +85,14 @@ class CreateVaultDialog(QDialog):
         self.buttons, self.ok_button, self.quit_button = dialog_buttons("Create vault", "Quit")
         self.buttons.rejected.connect(self.reject)
         self.ok_button.clicked.connect(self._on_create_clicked)
+        self.restore_button = self.buttons.addButton(
+            "Restore from a backup…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.restore_button.setToolTip(
+            "Moving to a new computer, or starting again after a loss? Restore the vault "
+            "from a CoachDesk backup file."
+        )
+        self.restore_button.clicked.connect(self.restore_requested)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
@@ -119,6 +130,7 @@ class CreateVaultDialog(QDialog):
         self.ok_button.setEnabled(not busy and self.fields.ready)
         self.ok_button.setText("Creating…" if busy else "Create vault")
         self.quit_button.setEnabled(not busy)
+        self.restore_button.setEnabled(not busy)
         if not busy:
             self.ok_button.setDefault(True)
         self.progress.setVisible(busy)

@@ -79,13 +79,16 @@ from coachdesk.ui.models.crm_lists import (
 )
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.client_documents import ClientDocuments, list_documents
+from coachdesk.ui.views.client_privacy import ClientPrivacy
 from coachdesk.ui.views.client_sessions import ClientSessions, SessionsData, load_sessions
 from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, separator
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
 
-TABS = ("overview", "notes", "goals", "follow_ups", "documents", "sessions")
+TABS = ("overview", "notes", "goals", "follow_ups", "documents", "sessions", "privacy")
+# Tabs that load their own data when shown (LazyView); the page only hands them the client.
+SELF_LOADING = frozenset({"privacy"})
 TAB_TITLES = {
     "overview": "Overview",
     "notes": "Notes",
@@ -93,6 +96,7 @@ TAB_TITLES = {
     "follow_ups": "Follow-ups",
     "documents": "Documents",
     "sessions": "Sessions",
+    "privacy": "Privacy",
 }
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -532,9 +536,11 @@ class ClientPage(QWidget):
         trash_requested: the shown client's id.
         notice: (message, undo callable or None) for the status bar.
         loaded: a tab's name (one of TABS) once its data shows.
+        erased: the shown client's id, once they were erased for good.
     """
 
     back_requested = Signal()
+    erased = Signal(int)
     edit_requested = Signal(int)
     trash_requested = Signal(int)
     notice = Signal(str, object)
@@ -624,6 +630,10 @@ class ClientPage(QWidget):
         self.sessions = ClientSessions(ops)
         self.sessions.notice.connect(self.notice)
         self.tabs.addTab(self.sessions, TAB_TITLES["sessions"])
+        self.privacy = ClientPrivacy(ops)
+        self.privacy.notice.connect(self.notice)
+        self.privacy.erased.connect(self.erased)
+        self.tabs.addTab(self.privacy, TAB_TITLES["privacy"])
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         header = QVBoxLayout()
@@ -926,6 +936,7 @@ class ClientPage(QWidget):
                 self.tabs.setCurrentIndex(0)
         self.sessions.set_client(client)
         self.documents.set_client(client)
+        self.privacy.set_client(client)
         self._refresh()
 
     def clear(self) -> None:
@@ -1061,6 +1072,7 @@ class ClientPage(QWidget):
         self.follow_up_model.clear()
         self.sessions.clear()
         self.documents.clear()
+        self.privacy.clear()
         self.note_preview.clear()
         self.goal_detail.clear()
         self.stage_history.clear()
@@ -1165,6 +1177,8 @@ class ClientPage(QWidget):
         if self.client is None or not self.isVisible() or not self._ops.is_open:
             return
         tab = self.current_tab
+        if tab in SELF_LOADING:
+            return
         if tab in self._stale:
             self._load(tab)
         elif self._wanted is not None and self._wanted[0] == tab:

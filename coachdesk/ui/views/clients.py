@@ -374,6 +374,7 @@ class ClientsView(QWidget):
 
         self.page = ClientPage(self._ops)
         self.page.back_requested.connect(self.show_list)
+        self.page.erased.connect(lambda _client_id: self.show_list())
         self.page.edit_requested.connect(self.edit_client)
         self.page.trash_requested.connect(lambda client_id: self._trash([client_id]))
         self.page.notice.connect(self.notice)
