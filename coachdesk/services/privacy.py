@@ -414,7 +414,11 @@ class KeptInvoice:
 
 @dataclass(frozen=True, slots=True)
 class ErasureReport:
-    """What erasing a client removes, what the law keeps, and which backups still hold them."""
+    """What erasing a client removes, what the law keeps, and which backups still hold them.
+
+    `rows` counts what is removed per table; kept invoices (with their lines and
+    payments) are only in `kept_invoices`.
+    """
 
     client_id: int
     name: str
@@ -473,10 +477,21 @@ def _report(vault: Vault, session: Session, client_id: int) -> ErasureReport:
         if r["number"] is not None and r["issued_on"] is not None
     )
     files = len(rows.get("generated_documents", [])) + (1 if client["photo_attachment_id"] else 0)
+    # Kept invoices, their lines and payments stay: they are not counted as removed.
+    kept_ids = {r["id"] for r in rows.get("invoices", []) if r["number"] is not None}
+    removed = {
+        table: [
+            r
+            for r in table_rows
+            if not (table == "invoices" and r["id"] in kept_ids)
+            and not (table in ("invoice_lines", "payments") and r["invoice_id"] in kept_ids)
+        ]
+        for table, table_rows in rows.items()
+    }
     return ErasureReport(
         client_id=client_id,
         name=display_name(client["first_name"], client["last_name"], client["preferred_name"]),
-        rows={t: len(r) for t, r in rows.items() if r},
+        rows={t: len(r) for t, r in removed.items() if r},
         files=files,
         kept_invoices=kept,
         backups=_holds(session, client["created_at"], rules[Category.BACKUPS]),

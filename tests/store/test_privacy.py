@@ -267,6 +267,8 @@ def test_issued_invoices_are_kept_for_tax_without_the_client(
     unsent = invoices.create_invoice(vault, full_client, [LineDraft("Draft", 1, 100, 0)])
     preview = privacy.erasure_preview(vault, full_client)
     assert [k.number for k in preview.kept_invoices] == [sent.number]
+    assert preview.rows["invoices"] == 1  # only the unsent draft is removed
+    assert "payments" not in preview.rows
     assert preview.kept_invoices[0].keep_until is not None
     privacy.erase_client(vault, full_client)
     kept = invoices.get_invoice(vault, sent.id)

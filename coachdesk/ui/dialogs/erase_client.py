@@ -58,8 +58,6 @@ KINDS: dict[str, tuple[str, str]] = {
     "payments": ("payment", "payments"),
     "consents": ("consent record", "consent records"),
 }
-# Kept with the invoices that are kept for tax, so not listed as removed when there are any.
-INVOICE_PARTS = ("invoice_lines", "payments")
 CONFIRM_WORD = "ERASE"
 DANGER_STYLE = (
     f"QPushButton {{ background: {ERROR_COLOR}; color: white; border: none;"
@@ -81,20 +79,18 @@ def counted(table: str, count: int) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
-def removed_lines(rows: Mapping[str, int], kept_invoices: int, files: int) -> list[str]:
-    """What erasing removes, one line per kind, in the order of KINDS then the others."""
+def removed_lines(rows: Mapping[str, int], files: int) -> list[str]:
+    """What erasing removes, one line per kind, in the order of KINDS then the others.
+
+    `rows` counts only what goes: invoices kept for tax are not in it.
+    """
     order = [t for t in KINDS if t in rows] + sorted(t for t in rows if t not in KINDS)
     lines = []
     for table in order:
         count = rows[table]
-        if table == "invoices":
-            count -= kept_invoices
-            if count > 0:
-                lines.append(f"{count:,} draft {'invoice' if count == 1 else 'invoices'}")
-            continue
-        if table in INVOICE_PARTS and kept_invoices:
-            continue
-        if count > 0:
+        if table == "invoices" and count > 0:
+            lines.append(f"{count:,} draft {'invoice' if count == 1 else 'invoices'}")
+        elif count > 0:
             lines.append(counted(table, count))
     if files:
         noun = "file" if files == 1 else "files"
@@ -149,7 +145,7 @@ def report_html(report: ErasureReport) -> str:
             f"Everything CoachDesk held about {name}:"
             if done
             else f"Everything CoachDesk holds about {name} goes, from every screen and search:",
-            removed_lines(report.rows, len(report.kept_invoices), report.files),
+            removed_lines(report.rows, report.files),
         )
     ]
     if report.kept_invoices:
