@@ -137,7 +137,9 @@ def downgrade() -> None:
     op.execute("DELETE FROM notes WHERE kind = 'transcript'")
     with op.batch_alter_table("notes") as batch_op:
         batch_op.drop_constraint("kind_known", type_="check")
-        batch_op.create_check_constraint("kind_known", "kind IN ('discovery', 'session', 'general')")
+        batch_op.create_check_constraint(
+            "kind_known", "kind IN ('discovery', 'session', 'general')"
+        )
     op.execute("DELETE FROM invoices WHERE client_id IS NULL")
     with op.batch_alter_table("invoices") as batch_op:
         batch_op.alter_column("client_id", existing_type=sa.Integer(), nullable=False)
