@@ -15,6 +15,7 @@ from threading import Event
 from sqlalchemy.orm import Session
 
 from coachdesk.domain.clients import ClientDraft, ClientStatus, ClientType, Objective
+from coachdesk.domain.compliance import ConsentMethod, Purpose
 from coachdesk.domain.crm import (
     FollowUpDraft,
     GoalDraft,
@@ -480,7 +481,35 @@ def create_demo_vault(
     fill(vault, clients, progress=progress)
     add_documents(vault)
     add_logistics(vault)
+    add_consents(vault)
     return vault
+
+
+def add_consents(vault: Vault, seed: int = 13) -> int:
+    """Consent as a real practice would have it: records for every client who was more than
+    a lead, AI assistance for about half of them, one withdrawn; returns how many grants."""
+    from coachdesk.services import compliance
+
+    rng = random.Random(seed)
+    today = datetime.now(UTC).date()
+    given = 0
+    for row in client_services.list_clients(vault):
+        if row.status is ClientStatus.LEAD:
+            continue
+        on = today - timedelta(days=rng.randint(20, 300))
+        compliance.give_consent(
+            vault, row.id, Purpose.DATA_PROCESSING, ConsentMethod.SIGNED_FORM, on
+        )
+        given += 1
+        if rng.random() < 0.5:
+            method = rng.choice((ConsentMethod.EMAIL, ConsentMethod.SIGNED_FORM))
+            compliance.give_consent(vault, row.id, Purpose.AI_ASSISTANCE, method, on)
+            given += 1
+            if given == 4:
+                compliance.withdraw_consent(
+                    vault, row.id, Purpose.AI_ASSISTANCE, ConsentMethod.EMAIL
+                )
+    return given
 
 
 DEMO_OFFERS = (
