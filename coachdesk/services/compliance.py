@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, select
@@ -535,8 +535,32 @@ def retention_due(vault: Vault, now: datetime | None = None) -> bool:
     return last is None or (now or _now()) - last.ran_at >= timedelta(hours=24)
 
 
+def rules_awaiting_review(vault: Vault) -> set[Category]:
+    """Categories whose rule changed after the last run the coach started themselves.
+
+    The automatic run leaves them alone: what a changed rule removes is first seen in a
+    preview, and removed when the coach says so (after which the daily run keeps it).
+    """
+    with vault.reading() as session:
+        last_by_coach = session.scalar(
+            select(func.max(RetentionRunTable.ran_at)).where(
+                RetentionRunTable.trigger != "start-up"
+            )
+        )
+        changes = session.execute(
+            select(AuditEventTable.entity_id, func.max(AuditEventTable.at))
+            .where(AuditEventTable.entity == "retention_rule")
+            .group_by(AuditEventTable.entity_id)
+        )
+        since = last_by_coach.replace(tzinfo=UTC).isoformat() if last_by_coach else ""
+        return {Category(c) for c, at in changes if at > since}
+
+
 def run_retention_if_due(vault: Vault) -> RetentionResult | None:
-    """The start-up run: plan and remove, once a day."""
+    """The start-up run: plan and remove, once a day (rules awaiting review excepted)."""
     if not retention_due(vault):
         return None
-    return apply_retention(vault, plan_retention(vault), trigger="start-up")
+    plan = plan_retention(vault)
+    waiting = rules_awaiting_review(vault)
+    kept = tuple(i for i in plan.items if i.category not in waiting)
+    return apply_retention(vault, replace(plan, items=kept), trigger="start-up")

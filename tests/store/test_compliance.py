@@ -376,3 +376,18 @@ def test_daily_run_is_due_once_a_day(vault: Vault) -> None:
     last = compliance.last_retention_run(vault)
     assert last is not None and last.total == 0
     assert compliance.retention_due(vault, now=last.ran_at + timedelta(hours=25))
+
+
+def test_the_daily_run_waits_for_the_coach_after_a_rule_changes(
+    vault: Vault, client_id: int
+) -> None:
+    old = old_note(vault, client_id, 800)
+    compliance.set_retention_rule(vault, Category.NOTES, 12)  # shortened: 800 days now expired
+    assert compliance.rules_awaiting_review(vault) == {Category.NOTES}
+    result = compliance.run_retention_if_due(vault)
+    assert result is not None and result.total == 0
+    assert [n.id for n in crm.list_notes(vault, client_id)] == [old]
+    # The coach previews and removes; from then on the daily run applies the rule.
+    compliance.apply_retention(vault, compliance.plan_retention(vault))
+    assert compliance.rules_awaiting_review(vault) == set()
+    assert crm.list_notes(vault, client_id) == []

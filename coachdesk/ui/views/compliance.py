@@ -1003,7 +1003,9 @@ class RetentionTab(_Tab):
             muted(
                 "How long each kind of record is kept. 0 months keeps it for ever. A run "
                 "happens automatically once a day when CoachDesk starts, and removes what is "
-                "older than these rules; each removal is written to the audit trail."
+                "older than these rules; each removal is written to the audit trail. After "
+                "you change a rule, the daily run leaves that kind alone until you have "
+                "previewed and removed once yourself."
             )
         )
         layout.addWidget(self.rules_table)
@@ -1145,8 +1147,8 @@ class RetentionTab(_Tab):
         )
         set_message(
             self.rules_note,
-            "A shorter rule removes more at the next daily run. Save, then use Preview to see "
-            "exactly what that would be."
+            "A shorter rule removes more. Save, then use Preview to see exactly what; nothing "
+            "of that kind goes until you remove it here yourself."
             if shorter
             else None,
         )
