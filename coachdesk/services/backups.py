@@ -124,6 +124,15 @@ def _check_folder(vault: Vault, folder: Path) -> Path:
     return folder
 
 
+def set_backup_folder(vault: Vault, folder: Path) -> Path:
+    """Choose where scheduled backups go (refused when missing or inside the vault)."""
+    from coachdesk.services import vault_settings
+
+    folder = _check_folder(vault, folder)
+    vault_settings.put(vault, BACKUP_FOLDER, str(folder))
+    return folder
+
+
 def _file_name(now: datetime) -> str:
     local = now.replace(tzinfo=UTC).astimezone()
     return f"CoachDesk backup {local:%Y-%m-%d %H%M%S}{SUFFIX}"

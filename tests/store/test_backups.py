@@ -278,3 +278,12 @@ def test_a_deleted_backup_shows_as_missing(filled: Vault, taken: backups.BackupI
     taken.path.unlink()
     [record] = backups.list_backups(filled)
     assert not record.present
+
+
+def test_the_backup_folder_is_checked_when_chosen(filled: Vault, folder: Path) -> None:
+    assert backups.set_backup_folder(filled, folder) == folder
+    assert vault_settings.get(filled, BACKUP_FOLDER) == str(folder)
+    for bad in (folder / "missing", filled.paths.root):
+        with pytest.raises(backups.BackupError):
+            backups.set_backup_folder(filled, bad)
+    assert vault_settings.get(filled, BACKUP_FOLDER) == str(folder)

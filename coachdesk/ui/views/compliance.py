@@ -216,10 +216,13 @@ def apply_retention(vault: Vault, plan: RetentionPlan) -> RetentionResult:
 
 def save_backup_setting(vault: Vault, name: str, value: str) -> None:
     """Db lane: store the backup folder ("folder") or schedule ("every")."""
-    from coachdesk.services import vault_settings
-    from coachdesk.settings import BACKUP_EVERY, BACKUP_FOLDER
+    from coachdesk.services import backups, vault_settings
+    from coachdesk.settings import BACKUP_EVERY
 
-    vault_settings.put(vault, BACKUP_FOLDER if name == "folder" else BACKUP_EVERY, value)
+    if name == "folder":
+        backups.set_backup_folder(vault, Path(value))
+    else:
+        vault_settings.put(vault, BACKUP_EVERY, value)
 
 
 def take_backup(vault: Vault, job: Job[BackupInfo], folder: Path) -> BackupInfo:
