@@ -380,17 +380,19 @@ class AppController(QObject):
 
     @Slot()
     def _on_restore_requested(self) -> None:
+        """From the first-run screen, or the Unlock dialog of a damaged vault."""
         from coachdesk.ui.dialogs.restore_backup import open_restore
 
-        dialog = open_restore(self.create_dialog, target=self.root)
+        dialog = open_restore(self.create_dialog or self.unlock_dialog, target=self.root)
         dialog.restored.connect(self._on_restored)
 
     @Slot(Path)
     def _on_restored(self, _folder: Path) -> None:
         # The vault is now where the app looks: unlock it with the backup's passphrase.
         dialog, self.create_dialog = self.create_dialog, None
-        self._dismiss(dialog)
-        self._show_unlock_dialog(locked=False)
+        if dialog is not None:
+            self._dismiss(dialog)
+        self._show_unlock_dialog(locked=False).show_restored()
 
     @Slot(object)
     def _on_created(self, opened: Opened) -> None:
@@ -430,6 +432,7 @@ class AppController(QObject):
             parent.show_status(*WAITING)
         dialog = UnlockDialog(self.root, locked, parent)
         dialog.submitted.connect(self._on_unlock_submitted)
+        dialog.restore_requested.connect(self._on_restore_requested)
         dialog.rejected.connect(self._on_dialog_quit)
         self.unlock_dialog = dialog
         self._show_dialog(dialog)

@@ -187,3 +187,45 @@ def test_a_broken_pyside_build_is_refused_with_a_message(
     options = GuiOptions(vault_dir, None, MemoryStore(available=False), True)
     assert app.run_gui(options) == 1
     assert "PySide6 9.9 is broken here." in capsys.readouterr().err
+
+
+def test_a_damaged_vault_can_be_replaced_from_a_backup_and_unlocked(
+    qtbot: QtBot, make_controller: MakeController, existing_vault: Path, tmp_path: Path
+) -> None:
+    from coachdesk.services import backups, clients
+    from coachdesk.ui.dialogs.restore_backup import RestoreBackupDialog
+    from tests.store.util import flip_byte, sample_draft
+
+    vault = vaults.unlock(existing_vault, PASSPHRASE, "coach@test")
+    try:
+        clients.create_client(vault, sample_draft(1, first_name="Survivor"))
+        (tmp_path / "usb").mkdir()
+        backup = backups.create_backup(vault, tmp_path / "usb").path
+    finally:
+        vault.close()
+    flip_byte(existing_vault / "coachdesk.db", 40)  # page 1: the vault no longer opens
+
+    controller = make_controller()
+    dialog = unlock_dialog(qtbot, controller)
+    assert not dialog.restore_button.isVisible()
+    try_passphrase(qtbot, dialog, PASSPHRASE)
+    qtbot.waitUntil(lambda: dialog.problem_title.text() == "The vault is damaged", timeout=WAIT_MS)
+    assert dialog.restore_button.isVisible()
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.findChildren(RestoreBackupDialog)), timeout=WAIT_MS)
+    restore = dialog.findChildren(RestoreBackupDialog)[0]
+    restore.file_edit.setText(str(backup))
+    qtbot.keyClicks(restore.passphrase, PASSPHRASE)
+    qtbot.waitUntil(restore.replace.isVisible, timeout=WAIT_MS)  # a vault is there
+    restore.replace.setChecked(True)
+    qtbot.waitUntil(restore.restore_button.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(restore.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: dialog.problem_title.text() == "Restored from the backup", timeout=WAIT_MS
+    )
+    with qtbot.waitSignal(controller.window_ready, timeout=WAIT_MS):
+        try_passphrase(qtbot, dialog, PASSPHRASE)
+    window = controller.main_window
+    assert window is not None
+    qtbot.waitUntil(lambda: window.clients.model.rowCount() == 1, timeout=WAIT_MS)
+    assert any(".before-restore-" in p.name for p in existing_vault.parent.iterdir())

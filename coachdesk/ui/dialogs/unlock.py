@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -40,9 +41,11 @@ class UnlockDialog(QDialog):
 
     Signals:
         submitted: the passphrase, when the coach clicks Unlock.
+        restore_requested: the vault is damaged and the coach wants to restore a backup.
     """
 
     submitted = Signal(str)
+    restore_requested = Signal()
 
     def __init__(self, root: Path, locked: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +83,11 @@ class UnlockDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.ok_button.clicked.connect(self._on_unlock_clicked)
         self.passphrase.textChanged.connect(self._on_text_changed)
+        self.restore_button = self.buttons.addButton(
+            "Restore from a backup…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.restore_button.setVisible(False)  # offered once the vault proves damaged
+        self.restore_button.clicked.connect(self.restore_requested)
 
         form = QFormLayout()
         form.addRow("Passphrase:", self.passphrase)
@@ -139,6 +147,17 @@ class UnlockDialog(QDialog):
         """The vault files are damaged: a different problem from a wrong passphrase."""
         self.set_busy(False)
         self._show_problem("The vault is damaged", message)
+        self.restore_button.setVisible(True)
+
+    def show_restored(self) -> None:
+        """A backup replaced the damaged vault: ask for the passphrase it had."""
+        self.restore_button.setVisible(False)
+        self._show_problem(
+            "Restored from the backup",
+            "Unlock it with the passphrase the vault had when the backup was taken.",
+        )
+        self.passphrase.selectAll()
+        self.passphrase.setFocus()
 
     def show_error(self, message: str) -> None:
         """Any other reason the vault did not open."""
