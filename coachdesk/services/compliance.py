@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from coachdesk.domain.clients import display_name
@@ -39,12 +39,15 @@ from coachdesk.store.tables import (
     ConsentNoticeTable,
     ConsentTable,
     EnrolmentTable,
+    FollowUpTable,
     GeneratedDocumentTable,
+    GoalTable,
     InvoiceTable,
     NoteTable,
     RetentionRuleTable,
     RetentionRunTable,
     SessionTable,
+    StageChangeTable,
 )
 from coachdesk.store.vault import Vault
 
@@ -348,17 +351,33 @@ def _invoice_items(session: Session, before: date) -> list[RetentionItem]:
 
 
 def _lead_items(session: Session, before: date) -> list[RetentionItem]:
-    # The latest sign of life: added, edited or in contact (SQLite's scalar max()).
-    last_seen = func.max(
-        ClientTable.created_at,
-        ClientTable.updated_at,
-        func.coalesce(ClientTable.last_contact_at, ClientTable.created_at),
-    )
+    cut = _start_of(before)
     never_client = and_(
         ClientTable.status.in_(("lead", "lost")),
         ~exists().where(EnrolmentTable.client_id == ClientTable.id),
         ~exists().where(InvoiceTable.client_id == ClientTable.id),
         ~exists().where(SessionTable.client_id == ClientTable.id),
+    )
+    # Any sign of life since the cut keeps them: an edit, a contact, a note, a goal, a
+    # follow-up (or one still to come), a consent, a stage move.
+    recent = or_(
+        ClientTable.created_at >= cut,
+        ClientTable.updated_at >= cut,
+        # NULL would make the whole test unknown, and NOT unknown keeps nobody out.
+        func.coalesce(ClientTable.last_contact_at, ClientTable.created_at) >= cut,
+        exists().where(NoteTable.client_id == ClientTable.id, NoteTable.updated_at >= cut),
+        exists().where(GoalTable.client_id == ClientTable.id, GoalTable.updated_at >= cut),
+        exists().where(
+            FollowUpTable.client_id == ClientTable.id,
+            or_(FollowUpTable.created_at >= cut, FollowUpTable.done_at.is_(None)),
+        ),
+        exists().where(ConsentTable.client_id == ClientTable.id, ConsentTable.created_at >= cut),
+        exists().where(StageChangeTable.client_id == ClientTable.id, StageChangeTable.at >= cut),
+    )
+    last_seen = func.max(
+        ClientTable.created_at,
+        ClientTable.updated_at,
+        func.coalesce(ClientTable.last_contact_at, ClientTable.created_at),
     )
     query = select(
         ClientTable.id,
@@ -366,7 +385,7 @@ def _lead_items(session: Session, before: date) -> list[RetentionItem]:
         ClientTable.last_name,
         ClientTable.preferred_name,
         last_seen,
-    ).where(never_client, last_seen < _start_of(before))
+    ).where(never_client, ~recent)
     return [
         RetentionItem(Category.LEADS, i, seen.date(), display_name(f, la, p))
         for i, f, la, p, seen in session.execute(query.order_by(last_seen))
@@ -536,10 +555,11 @@ def retention_due(vault: Vault, now: datetime | None = None) -> bool:
 
 
 def rules_awaiting_review(vault: Vault) -> set[Category]:
-    """Categories whose rule changed after the last run the coach started themselves.
+    """Categories the automatic run must leave alone: every one until the coach has
+    started a run themselves, then those whose rule changed since.
 
-    The automatic run leaves them alone: what a changed rule removes is first seen in a
-    preview, and removed when the coach says so (after which the daily run keeps it).
+    What a rule removes is first seen in a preview and removed when the coach says so;
+    after that the daily run keeps to it.
     """
     with vault.reading() as session:
         last_by_coach = session.scalar(
@@ -552,7 +572,9 @@ def rules_awaiting_review(vault: Vault) -> set[Category]:
             .where(AuditEventTable.entity == "retention_rule")
             .group_by(AuditEventTable.entity_id)
         )
-        since = last_by_coach.replace(tzinfo=UTC).isoformat() if last_by_coach else ""
+        if last_by_coach is None:  # the rules, defaults included, were never seen at work
+            return set(Category)
+        since = last_by_coach.replace(tzinfo=UTC).isoformat()
         return {Category(c) for c, at in changes if at > since}
 
 
@@ -560,7 +582,11 @@ def run_retention_if_due(vault: Vault) -> RetentionResult | None:
     """The start-up run: plan and remove, once a day (rules awaiting review excepted)."""
     if not retention_due(vault):
         return None
+    return apply_retention(vault, automatic_plan(vault), trigger="start-up")
+
+
+def automatic_plan(vault: Vault) -> RetentionPlan:
+    """What the daily run removes: today's plan without the rules awaiting review."""
     plan = plan_retention(vault)
     waiting = rules_awaiting_review(vault)
-    kept = tuple(i for i in plan.items if i.category not in waiting)
-    return apply_retention(vault, replace(plan, items=kept), trigger="start-up")
+    return replace(plan, items=tuple(i for i in plan.items if i.category not in waiting))

@@ -17,7 +17,7 @@ from coachdesk.domain.compliance import (
     ConsentMethod,
     Purpose,
 )
-from coachdesk.domain.crm import NoteDraft, NoteKind
+from coachdesk.domain.crm import FollowUpDraft, NoteDraft, NoteKind
 from coachdesk.domain.errors import KnownError, ValidationError
 from coachdesk.services import audit_trail, backups, clients, compliance, crm, documents, invoices
 from coachdesk.store.tables import (
@@ -26,6 +26,7 @@ from coachdesk.store.tables import (
     GeneratedDocumentTable,
     InvoiceTable,
     NoteTable,
+    StageChangeTable,
 )
 from coachdesk.store.vault import Vault
 from tests.store.util import sample_draft
@@ -271,13 +272,22 @@ def test_old_leads_that_never_converted_are_erased(vault: Vault) -> None:
     compliance.set_retention_rule(vault, Category.LEADS, 6)
     lead = clients.create_client(vault, sample_draft(2, first_name="Quiet")).id
     client = clients.create_client(vault, sample_draft(3, first_name="Paying")).id
+    long_ago = datetime.now() - timedelta(days=400)
     for row_id in (lead, client):
-        long_ago = datetime.now() - timedelta(days=400)
         backdate(vault, ClientTable, row_id, created_at=long_ago, updated_at=long_ago)
+    with vault.writing() as session:
+        session.execute(update(StageChangeTable).values(at=long_ago))
     draft = invoices.create_invoice(vault, client, [LineDraft("Session", 1, 10_000, 0)], "EUR")
     invoices.issue(vault, draft.id)
     plan = compliance.plan_retention(vault)
     assert [(i.category, i.ref_id) for i in plan.items] == [(Category.LEADS, lead)]
+    # A lead the coach is working on again (a follow-up still to come) is kept.
+    busy = clients.create_client(vault, sample_draft(4, first_name="Busy")).id
+    backdate(vault, ClientTable, busy, created_at=long_ago, updated_at=long_ago)
+    with vault.writing() as session:
+        session.execute(update(StageChangeTable).values(at=long_ago))
+    crm.add_follow_up(vault, busy, FollowUpDraft("Call back", datetime.now() + timedelta(days=30)))
+    assert [i.ref_id for i in compliance.plan_retention(vault).items] == [lead]
     compliance.apply_retention(vault, plan)
     remaining = {r.id for r in clients.list_clients(vault)}
     assert lead not in remaining and client in remaining
@@ -381,12 +391,15 @@ def test_daily_run_is_due_once_a_day(vault: Vault) -> None:
 def test_the_daily_run_waits_for_the_coach_after_a_rule_changes(
     vault: Vault, client_id: int
 ) -> None:
+    # Until the coach has run retention once, every rule (defaults included) waits.
+    assert compliance.rules_awaiting_review(vault) == set(Category)
+    compliance.apply_retention(vault, compliance.plan_retention(vault))
+    assert compliance.rules_awaiting_review(vault) == set()
     old = old_note(vault, client_id, 800)
     compliance.set_retention_rule(vault, Category.NOTES, 12)  # shortened: 800 days now expired
     assert compliance.rules_awaiting_review(vault) == {Category.NOTES}
-    result = compliance.run_retention_if_due(vault)
-    assert result is not None and result.total == 0
-    assert [n.id for n in crm.list_notes(vault, client_id)] == [old]
+    assert [i.ref_id for i in compliance.plan_retention(vault).items] == [old]
+    assert compliance.automatic_plan(vault).items == ()
     # The coach previews and removes; from then on the daily run applies the rule.
     compliance.apply_retention(vault, compliance.plan_retention(vault))
     assert compliance.rules_awaiting_review(vault) == set()

@@ -1004,11 +1004,11 @@ class RetentionTab(_Tab):
         layout.addWidget(self.banner)
         layout.addWidget(
             muted(
-                "How long each kind of record is kept. 0 months keeps it for ever. A run "
-                "happens automatically once a day when CoachDesk starts, and removes what is "
-                "older than these rules; each removal is written to the audit trail. After "
-                "you change a rule, the daily run leaves that kind alone until you have "
-                "previewed and removed once yourself."
+                "How long each kind of record is kept. 0 months keeps it for ever. Once you "
+                "have previewed and removed yourself, a run happens automatically once a day "
+                "when CoachDesk starts and keeps to these rules; each removal is written to "
+                "the audit trail. After you change a rule, that kind waits for your next "
+                "preview again."
             )
         )
         layout.addWidget(self.rules_table)
