@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -55,6 +56,7 @@ VERSION = 1
 SUFFIX = ".cdbackup"
 HEADER = "backup.json"
 MANIFEST = "manifest.enc"
+BLOB_NAME = re.compile(r"[0-9a-f]{32}")  # what AttachmentStore.put names a blob
 Progress = Callable[[int, int, str], bool]
 
 
@@ -119,7 +121,8 @@ def _check_folder(vault: Vault, folder: Path) -> Path:
             f"The backup folder “{folder}” does not exist. Choose a folder, such as one on "
             "an external drive, and try again."
         )
-    if folder.resolve() == vault.paths.root.resolve():
+    root = vault.paths.root.resolve()
+    if folder.resolve() == root or root in folder.resolve().parents:
         raise BackupError("Choose a folder outside the vault: a backup inside it is lost with it.")
     return folder
 
@@ -174,7 +177,11 @@ def create_backup(
                 head_seq, head_hash = audit.head(session)
         finally:
             engine.dispose()
-        blobs = sorted(p for p in vault.paths.attachments.glob("*") if not p.name.startswith("."))
+        blobs = sorted(
+            p
+            for p in vault.paths.attachments.iterdir()
+            if p.is_file() and BLOB_NAME.fullmatch(p.name)
+        )
         members: list[tuple[str, Path]] = [
             (DB_FILE, db_copy),
             (KEY_FILE, vault.paths.key_file),
@@ -433,8 +440,25 @@ def verify_backup(
         if key is None:
             assert passphrase is not None
             key = _unlock_key(path, archive.read(KEY_FILE), passphrase)
-        with tempfile.TemporaryDirectory(prefix="coachdesk-verify-") as scratch:
-            return _deep_check(path, archive, header, key, Path(scratch))
+        try:
+            with tempfile.TemporaryDirectory(prefix="coachdesk-verify-") as scratch:
+                return _deep_check(path, archive, header, key, Path(scratch))
+        except OSError as exc:
+            raise BackupError(
+                f"“{path.name}” could not be checked: there is not enough room for a "
+                f"temporary copy ({exc.strerror or exc}). Free some space and try again."
+            ) from exc
+
+
+def _aside_name(target: Path) -> Path:
+    """A free "<folder>.before-restore-<time>[-n]" beside `target`."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = target.with_name(f"{target.name}.before-restore-{stamp}")
+    number = 2
+    while aside.exists():
+        aside = target.with_name(f"{target.name}.before-restore-{stamp}-{number}")
+        number += 1
+    return aside
 
 
 def restore_backup(path: Path, passphrase: str, target: Path, replace: bool = False) -> Path:
@@ -448,25 +472,35 @@ def restore_backup(path: Path, passphrase: str, target: Path, replace: bool = Fa
         _check_members(path, archive, header["files"])
         key = _unlock_key(path, archive.read(KEY_FILE), passphrase)
         target = target.expanduser()
+        paths = VaultPaths(target)
+        if paths.exists() and not replace:
+            raise BackupError(
+                f"There is already a vault at “{target}”. Restore into another folder, "
+                "or choose to replace it (the current one is kept aside, not deleted)."
+            )
+        if not paths.exists() and target.is_dir() and any(target.iterdir()):
+            raise BackupError(
+                f"“{target}” already has other files in it. Restore into an empty or new folder."
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = target.parent / f".{target.name}.restoring"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
+        aside: Path | None = None
         try:
             _deep_check(path, archive, header, key, staging)
             (staging / "attachments").mkdir(exist_ok=True, mode=0o700)
-            paths = VaultPaths(target)
             if paths.exists():
-                if not replace:
-                    raise BackupError(
-                        f"There is already a vault at “{target}”. Restore into another folder, "
-                        "or choose to replace it (the current one is kept aside, not deleted)."
-                    )
-                stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-                target.rename(target.with_name(f"{target.name}.before-restore-{stamp}"))
+                aside = _aside_name(target)
+                target.rename(aside)
             elif target.exists():
-                target.rmdir()  # an empty folder; anything else there is refused by rmdir
-            staging.rename(target)
+                target.rmdir()  # an empty folder
+            try:
+                staging.rename(target)
+            except OSError:
+                if aside is not None:
+                    aside.rename(target)  # put the vault that was there back
+                raise
             fsync_dir(target.parent)
         except OSError as exc:
             from coachdesk.services.files import why_not_saved

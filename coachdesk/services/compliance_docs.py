@@ -91,8 +91,9 @@ def _records_context(vault: Vault) -> dict[str, Any]:
             for what, why, category in PROCESSING
         ],
         "people": {
-            "clients": sum(n for s, n in by_status.items() if s != "lead"),
-            "leads": by_status.get("lead", 0),
+            # As retention counts them: "lost" people never became clients either.
+            "clients": sum(n for s, n in by_status.items() if s not in ("lead", "lost")),
+            "leads": by_status.get("lead", 0) + by_status.get("lost", 0),
             "erased": erased,
         },
         "consents": [{"label": p.label, "count": counts[p]} for p in Purpose],

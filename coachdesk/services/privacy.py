@@ -15,7 +15,7 @@ import json
 import time
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -427,6 +427,8 @@ class ErasureReport:
     kept_invoices: tuple[KeptInvoice, ...]
     backups: tuple[BackupHold, ...]
     done: bool = False
+    # Copies the app took inside the vault before schema updates: erasure deletes them.
+    update_copies: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The report for `--json` output."""
@@ -435,6 +437,9 @@ class ErasureReport:
             "erased": self.done,
             "rows": self.rows,
             "files": self.files,
+            "update_copies_deleted" if self.done else "update_copies_to_delete": (
+                self.update_copies
+            ),
             "kept_invoices": [
                 {
                     "number": k.number,
@@ -495,6 +500,7 @@ def _report(vault: Vault, session: Session, client_id: int) -> ErasureReport:
         files=files,
         kept_invoices=kept,
         backups=_holds(session, client["created_at"], rules[Category.BACKUPS]),
+        update_copies=len(_update_copies(vault)),
     )
 
 
@@ -509,8 +515,9 @@ def erase_client(vault: Vault, client_id: int) -> ErasureReport:
 
     Their rows, search entries, documents and photo go; issued invoices stay detached
     for the tax retention period; freed pages are overwritten (secure_delete) and the
-    write-ahead log is emptied. Backups taken while they were a client still hold them
-    until those expire: the report lists them.
+    write-ahead log is emptied; the copies taken before schema updates are deleted.
+    Backups taken while they were a client still hold them until those expire: the
+    report lists them.
     """
     with vault.writing() as session:
         report = _report(vault, session, client_id)
@@ -518,16 +525,16 @@ def erase_client(vault: Vault, client_id: int) -> ErasureReport:
         audit.append(session, vault.actor, "client", client_id, "erase")
     for blob in blobs:
         vault.attachments.delete(blob)
+    for copy in _update_copies(vault):
+        copy.unlink(missing_ok=True)
     scrub(vault)
-    return ErasureReport(
-        report.client_id,
-        report.name,
-        report.rows,
-        report.files,
-        report.kept_invoices,
-        report.backups,
-        done=True,
-    )
+    return replace(report, done=True)
+
+
+def _update_copies(vault: Vault) -> list[Path]:
+    """The database copies taken inside the vault before schema updates (`store.migrate`)."""
+    folder = vault.paths.backups
+    return sorted(folder.glob("coachdesk-*.db")) if folder.is_dir() else []
 
 
 def erasures(vault: Vault) -> list[tuple[int, datetime, tuple[BackupHold, ...]]]:

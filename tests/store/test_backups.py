@@ -287,3 +287,54 @@ def test_the_backup_folder_is_checked_when_chosen(filled: Vault, folder: Path) -
         with pytest.raises(backups.BackupError):
             backups.set_backup_folder(filled, bad)
     assert vault_settings.get(filled, BACKUP_FOLDER) == str(folder)
+
+
+def test_a_folder_inside_the_vault_is_refused(filled: Vault) -> None:
+    with pytest.raises(backups.BackupError, match="outside the vault"):
+        backups.create_backup(filled, filled.paths.attachments)
+
+
+def test_restore_refuses_a_folder_with_other_files(
+    taken: backups.BackupInfo, tmp_path: Path
+) -> None:
+    target = tmp_path / "Documents"
+    target.mkdir()
+    (target / "letter.txt").write_text("mine")
+    with pytest.raises(backups.BackupError, match="already has other files"):
+        backups.restore_backup(taken.path, PASSPHRASE, target)
+    assert [p.name for p in target.iterdir()] == ["letter.txt"]
+
+
+def test_a_failed_swap_puts_the_old_vault_back(
+    filled: Vault, taken: backups.BackupInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = filled.paths.root
+    filled.close()
+    real_rename = Path.rename
+
+    def rename(self: Path, target: Path) -> Path:
+        if self.name.endswith(".restoring"):
+            raise OSError(errno.EIO, "Input/output error")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(backups.BackupError):
+        backups.restore_backup(taken.path, PASSPHRASE, root, replace=True)
+    monkeypatch.undo()
+    reopened = vaults.unlock(root, PASSPHRASE, "coach@test")
+    try:
+        assert len(clients.list_clients(reopened)) == 12
+    finally:
+        reopened.close()
+    assert not any(".before-restore-" in p.name for p in root.parent.iterdir())
+
+
+def test_no_room_to_check_is_a_plain_message(
+    taken: backups.BackupInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", full)
+    with pytest.raises(backups.BackupError, match="not enough room"):
+        backups.verify_backup(taken.path, PASSPHRASE)

@@ -306,3 +306,15 @@ def test_erasing_an_unknown_client_changes_nothing(vault: Vault) -> None:
     with pytest.raises(NotFoundError):
         privacy.erase_client(vault, 999)
     assert audit_trail.verify(vault).events == events
+
+
+def test_erasure_deletes_the_copies_taken_before_schema_updates(
+    vault: Vault, full_client: int
+) -> None:
+    from coachdesk.store.migrate import backup_copy
+
+    copy = backup_copy(vault.paths.db, vault.data_key, vault.paths.backups, "before-0007")
+    assert privacy.erasure_preview(vault, full_client).update_copies == 1
+    report = privacy.erase_client(vault, full_client)
+    assert report.update_copies == 1 and report.to_json()["update_copies_deleted"] == 1
+    assert not copy.exists()
