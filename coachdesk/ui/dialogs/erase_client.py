@@ -177,6 +177,17 @@ def report_html(report: ErasureReport) -> str:
                 [],
             )
         )
+    if report.update_copies:
+        copies = "copy" if report.update_copies == 1 else "copies"
+        parts.append(
+            _section(
+                "Copies taken before updates",
+                f"CoachDesk keeps {report.update_copies} safety {copies} of the vault from "
+                f"before its last updates, inside the vault folder. {name} is in them, so they "
+                "are deleted too.",
+                [],
+            )
+        )
     parts.append(
         _section(
             "Audit trail",
