@@ -8,6 +8,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -21,10 +22,16 @@ from coachdesk.store.keychain import MemoryStore, SecretStore
 from coachdesk.store.keys import FAST_KDF_FOR_TESTS
 from coachdesk.ui.app import AppController
 from coachdesk.ui.compat import broken_pyside
+from coachdesk.ui.lanes import Failure, Lane
 from coachdesk.ui.main_window import MainWindow
+from coachdesk.ui.ops import UnlockMode, VaultOps
 from tests.conftest import PASSPHRASE
 
+if TYPE_CHECKING:
+    from coachdesk.store.vault import Vault
+
 WAIT_MS = 10_000
+T = TypeVar("T")
 
 MakeController = Callable[..., AppController]
 
@@ -117,3 +124,28 @@ def window(app: AppController) -> MainWindow:
     """The main window of `app`."""
     assert app.main_window is not None
     return app.main_window
+
+
+@pytest.fixture
+def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
+    """Vault operations over a real vault (with a practice profile) on its own db lane."""
+    practice.save_profile(
+        vault, PracticeProfile("Sam Rivera", "Rivera Coaching", "Europe/London", "GBP")
+    )
+    lane = Lane("db")
+    made = VaultOps(lane)
+    made.open(vault, UnlockMode.PASSPHRASE)
+    yield made
+    lane.shutdown(wait=True)
+
+
+def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:
+    """Run a service call on the db lane, like the app does, and wait for its result."""
+    results: list[Any] = []
+    failures: list[Failure] = []
+    ops.run(fn, on_done=results.append, on_error=failures.append)
+    qtbot.waitUntil(lambda: bool(results or failures), timeout=WAIT_MS)
+    if failures:
+        raise failures[0].error
+    result: T = results[0]
+    return result

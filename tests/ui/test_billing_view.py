@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,15 +19,13 @@ from pytestqt.qtbot import QtBot
 
 from coachdesk.domain.billing import LineDraft
 from coachdesk.domain.clients import Client, ClientDraft, ClientStatus
-from coachdesk.domain.practice import PracticeProfile
 from coachdesk.domain.scheduling import OfferTerms
 from coachdesk.paths import handoff_dir
-from coachdesk.services import clients, invoices, offers, practice
+from coachdesk.services import clients, invoices, offers
 from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.invoice_editor import InvoiceEditor
 from coachdesk.ui.dialogs.offer_editor import OfferEditor
-from coachdesk.ui.lanes import Failure, Lane
-from coachdesk.ui.ops import UnlockMode, VaultOps
+from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.billing import (
     BillingView,
     InvoiceModel,
@@ -35,34 +33,9 @@ from coachdesk.ui.views.billing import (
     PaymentDialog,
     ReasonDialog,
 )
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, on_lane
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
-    """Vault operations over a real vault (with a practice profile) on its own db lane."""
-    practice.save_profile(
-        vault, PracticeProfile("Sam Rivera", "Rivera Coaching", "Europe/London", "GBP")
-    )
-    lane = Lane("db")
-    made = VaultOps(lane)
-    made.open(vault, UnlockMode.PASSPHRASE)
-    yield made
-    lane.shutdown(wait=True)
-
-
-def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:
-    """Run a service call on the db lane, like the app does, and wait for its result."""
-    results: list[Any] = []
-    failures: list[Failure] = []
-    ops.run(fn, on_done=results.append, on_error=failures.append)
-    qtbot.waitUntil(lambda: bool(results or failures), timeout=WAIT_MS)
-    if failures:
-        raise failures[0].error
-    result: T = results[0]
-    return result
 
 
 def add_client(qtbot: QtBot, ops: VaultOps, first: str = "Cleo", last: str = "Martin") -> Client:

@@ -7,7 +7,7 @@ import email.policy
 import errno
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,13 +31,12 @@ from coachdesk.domain.crm import (
     NoteKind,
 )
 from coachdesk.domain.documents import DocumentInfo
-from coachdesk.domain.practice import PracticeProfile
 from coachdesk.paths import handoff_dir
-from coachdesk.services import clients, crm, documents, files, practice
+from coachdesk.services import clients, crm, documents, files
 from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.new_document import NewDocumentDialog
-from coachdesk.ui.lanes import Failure, Lane
-from coachdesk.ui.ops import UnlockMode, VaultOps
+from coachdesk.ui.lanes import Failure
+from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.client_documents import ClientDocuments, DocumentModel
 from coachdesk.ui.views.client_page import ClientPage
 from tests.ui.conftest import WAIT_MS
@@ -46,19 +45,6 @@ T = TypeVar("T")
 
 # The first preview starts the template worker process.
 RENDER_MS = 60_000
-
-
-@pytest.fixture
-def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
-    """Vault operations over a real vault (with a practice profile) on its own db lane."""
-    practice.save_profile(
-        vault, PracticeProfile("Sam Rivera", "Rivera Coaching", "Europe/London", "GBP")
-    )
-    lane = Lane("db")
-    made = VaultOps(lane)
-    made.open(vault, UnlockMode.PASSPHRASE)
-    yield made
-    lane.shutdown(wait=True)
 
 
 def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:

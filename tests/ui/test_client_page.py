@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -37,7 +37,7 @@ from coachdesk.ui.app import AppController
 from coachdesk.ui.dialogs.follow_up_editor import FollowUpEditor
 from coachdesk.ui.dialogs.goal_editor import GoalEditor
 from coachdesk.ui.dialogs.note_editor import NoteEditor, NoteHistoryDialog
-from coachdesk.ui.lanes import Failure, Lane
+from coachdesk.ui.lanes import Lane
 from coachdesk.ui.models.crm_lists import (
     PROGRESS_ROLE,
     WARNING_COLOR,
@@ -47,7 +47,7 @@ from coachdesk.ui.models.crm_lists import (
 )
 from coachdesk.ui.ops import UnlockMode, VaultOps
 from coachdesk.ui.views.client_page import ClientPage
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, on_lane
 
 T = TypeVar("T")
 
@@ -60,18 +60,6 @@ def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
     made.open(vault, UnlockMode.PASSPHRASE)
     yield made
     lane.shutdown(wait=True)
-
-
-def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:
-    """Run a service call on the db lane, like the app does, and wait for its result."""
-    results: list[Any] = []
-    failures: list[Failure] = []
-    ops.run(fn, on_done=results.append, on_error=failures.append)
-    qtbot.waitUntil(lambda: bool(results or failures), timeout=WAIT_MS)
-    if failures:
-        raise failures[0].error
-    result: T = results[0]
-    return result
 
 
 def add_client(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,41 +17,14 @@ from coachdesk.domain.billing import LineDraft
 from coachdesk.domain.clients import Client, ClientDraft, ClientStatus
 from coachdesk.domain.compliance import ConsentMethod, Purpose
 from coachdesk.domain.errors import NotFoundError
-from coachdesk.domain.practice import PracticeProfile
-from coachdesk.services import backups, clients, compliance, invoices, practice
+from coachdesk.services import backups, clients, compliance, invoices
 from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.erase_client import EraseClientDialog, counted, removed_lines
-from coachdesk.ui.lanes import Failure, Lane
-from coachdesk.ui.ops import UnlockMode, VaultOps
+from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.client_privacy import ClientPrivacy, ConsentDialog
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, on_lane
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
-    """Vault operations over a real vault (with a practice profile) on its own db lane."""
-    practice.save_profile(
-        vault, PracticeProfile("Sam Rivera", "Rivera Coaching", "Europe/London", "GBP")
-    )
-    lane = Lane("db")
-    made = VaultOps(lane)
-    made.open(vault, UnlockMode.PASSPHRASE)
-    yield made
-    lane.shutdown(wait=True)
-
-
-def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:
-    """Run a service call on the db lane, like the app does, and wait for its result."""
-    results: list[Any] = []
-    failures: list[Failure] = []
-    ops.run(fn, on_done=results.append, on_error=failures.append)
-    qtbot.waitUntil(lambda: bool(results or failures), timeout=WAIT_MS)
-    if failures:
-        raise failures[0].error
-    result: T = results[0]
-    return result
 
 
 def add_client(qtbot: QtBot, ops: VaultOps) -> Client:

@@ -30,11 +30,11 @@ from coachdesk.settings import BOOKING_GATE
 from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.book_session import BookSessionDialog, RescheduleDialog
 from coachdesk.ui.dialogs.propose_times import ProposeTimesDialog
-from coachdesk.ui.lanes import Failure, Lane
+from coachdesk.ui.lanes import Lane
 from coachdesk.ui.ops import UnlockMode, VaultOps
 from coachdesk.ui.views.client_page import ClientPage
 from coachdesk.ui.views.client_sessions import ClientSessions, EnrolDialog, SessionModel
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, on_lane
 
 T = TypeVar("T")
 LONDON = "Europe/London"
@@ -50,18 +50,6 @@ def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
     made.open(vault, UnlockMode.PASSPHRASE)
     yield made
     lane.shutdown(wait=True)
-
-
-def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:
-    """Run a service call on the db lane, like the app does, and wait for its result."""
-    results: list[Any] = []
-    failures: list[Failure] = []
-    ops.run(fn, on_done=results.append, on_error=failures.append)
-    qtbot.waitUntil(lambda: bool(results or failures), timeout=WAIT_MS)
-    if failures:
-        raise failures[0].error
-    result: T = results[0]
-    return result
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from coachdesk.store.vault import Vault
 from coachdesk.ui.dialogs.cohort_dialog import CohortDialog
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.billing import BillingView
-from tests.ui.conftest import WAIT_MS
-from tests.ui.test_billing_view import click, on_lane, ops, retype, view
+from tests.ui.conftest import WAIT_MS, on_lane
+from tests.ui.test_billing_view import click, retype, view
 
-__all__ = ["ops", "view"]
+__all__ = ["view"]  # a fixture, imported for pytest to find
 
 PEOPLE = (
     ("Ada", ClientStatus.ACTIVE),

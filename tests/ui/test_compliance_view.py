@@ -4,10 +4,9 @@ backups and their checks, and the records of processing."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,42 +17,15 @@ from pytestqt.qtbot import QtBot
 from coachdesk.domain.clients import Client, ClientDraft, ClientStatus
 from coachdesk.domain.compliance import AiTask, Category, Purpose
 from coachdesk.domain.crm import NoteDraft, NoteKind
-from coachdesk.domain.practice import PracticeProfile
-from coachdesk.services import clients, compliance, crm, practice
+from coachdesk.services import clients, compliance, crm
 from coachdesk.store.vault import Vault
-from coachdesk.ui.lanes import Failure, Lane
-from coachdesk.ui.ops import UnlockMode, VaultOps
+from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views import compliance as area
 from coachdesk.ui.views.compliance import NO_FOLDER, ComplianceView
 from tests.conftest import PASSPHRASE
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, on_lane
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def ops(qtbot: QtBot, vault: Vault) -> Iterator[VaultOps]:
-    """Vault operations over a real vault (with a practice profile) on its own db lane."""
-    practice.save_profile(
-        vault, PracticeProfile("Sam Rivera", "Rivera Coaching", "Europe/London", "GBP")
-    )
-    lane = Lane("db")
-    made = VaultOps(lane)
-    made.open(vault, UnlockMode.PASSPHRASE)
-    yield made
-    lane.shutdown(wait=True)
-
-
-def on_lane(qtbot: QtBot, ops: VaultOps, fn: Callable[[Vault], T]) -> T:
-    """Run a service call on the db lane, like the app does, and wait for its result."""
-    results: list[Any] = []
-    failures: list[Failure] = []
-    ops.run(fn, on_done=results.append, on_error=failures.append)
-    qtbot.waitUntil(lambda: bool(results or failures), timeout=WAIT_MS)
-    if failures:
-        raise failures[0].error
-    result: T = results[0]
-    return result
 
 
 def cell(table: QTableWidget, row: int, column: int) -> str:
