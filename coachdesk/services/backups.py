@@ -436,7 +436,7 @@ def verify_backup(
             return BackupCheck(
                 path, str(header["vault_id"]), datetime.fromisoformat(header["taken_at"]), False
             )
-        key = data_key if data_key is not None else None
+        key = data_key
         if key is None:
             assert passphrase is not None
             key = _unlock_key(path, archive.read(KEY_FILE), passphrase)
