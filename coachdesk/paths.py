@@ -44,6 +44,11 @@ def handoff_dir() -> Path:
     return data_dir() / "handoff"
 
 
+def models_dir() -> Path:
+    """Where the coach's own GGUF models may be kept (the default one ships in resources/)."""
+    return data_dir() / "models"
+
+
 def config_dir() -> Path:
     """Machine-level settings (never client data)."""
     root = home()

@@ -97,6 +97,15 @@ BACKUP_EVERY = Setting(
     "How often a backup is taken while CoachDesk is open.",
     choices=("daily", "weekly", "off"),
 )
+AI_MODEL = Setting(
+    "ai_model", "", "machine", "The GGUF model file the assistant runs (empty: the bundled one)."
+)
+AI_THREADS = Setting(
+    "ai_threads", 0, "machine", "CPU threads for the model (0: all but one).", 0, 256
+)
+AI_CONTEXT = Setting(
+    "ai_context", 4096, "machine", "The context size to ask the model for, in tokens.", 512, 131072
+)
 LAST_VAULT = Setting("last_vault", "", "machine", "The vault folder opened last time.")
 
 REGISTRY: dict[str, Setting] = {
@@ -110,6 +119,9 @@ REGISTRY: dict[str, Setting] = {
         REMINDER_HOURS,
         BACKUP_FOLDER,
         BACKUP_EVERY,
+        AI_MODEL,
+        AI_THREADS,
+        AI_CONTEXT,
         LAST_VAULT,
     )
 }

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from coachdesk import __version__
-from coachdesk.cli import args_billing, args_calendar, args_compliance, args_scheduling
+from coachdesk.cli import (
+    args_ai,
+    args_billing,
+    args_calendar,
+    args_compliance,
+    args_scheduling,
+)
 from coachdesk.cli.secrets import given_passphrase, secret_store
 from coachdesk.documents.types import DOC_TYPES, FORMATS, template_names
 from coachdesk.domain.clients import ClientStatus, ClientType, Objective
@@ -137,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     args_billing.add_commands(sub, _Parser)
     args_scheduling.add_commands(sub, _Parser)
     args_compliance.add_commands(sub, _Parser)
+    args_ai.add_commands(sub, _Parser)
     return parser
 
 

@@ -288,6 +288,13 @@ def _doc(args: argparse.Namespace) -> int:
     return documents.cmd_doc(lambda: _open(args), args)
 
 
+def _ai(args: argparse.Namespace) -> int:
+    # Loaded on demand: llama.cpp and the GGUF reader are not needed for anything else.
+    from coachdesk.cli import ai
+
+    return ai.cmd_ai(args)
+
+
 def _backup(args: argparse.Namespace) -> int:
     from coachdesk.cli import compliance
 
@@ -350,6 +357,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "erase": _lazy("compliance", "erase"),
     "records": _lazy("compliance", "records"),
     "backup": lambda args: _backup(args),
+    "ai": lambda args: _ai(args),
     "restore": lambda args: _restore(args),
 }
 

@@ -11,6 +11,9 @@ import pytest
 from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.settings import (
+    AI_CONTEXT,
+    AI_MODEL,
+    AI_THREADS,
     AUTO_LOCK_MINUTES,
     BACKUP_EVERY,
     BACKUP_FOLDER,
@@ -127,6 +130,9 @@ def test_registry_declares_each_setting_once() -> None:
         "reminder_hours": REMINDER_HOURS,
         "backup_folder": BACKUP_FOLDER,
         "backup_every": BACKUP_EVERY,
+        "ai_model": AI_MODEL,
+        "ai_threads": AI_THREADS,
+        "ai_context": AI_CONTEXT,
         "last_vault": LAST_VAULT,
     }
     for setting in REGISTRY.values():
