@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/documents.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/scheduling.py
 	$(BIN)/python bench/compliance.py
+	$(BIN)/python bench/ai.py
 
 installer: install
 	$(BIN)/pyinstaller --noconfirm build_installer.spec

@@ -1,0 +1,154 @@
+"""On-device model figures for the bundled SmolLM2-135M (Q4_1): CoachDesk's ModelHost
+against llama.cpp alone on the same prompt and the same number of tokens.
+
+Prints: load time; time to first token; tokens per second; the ratio of the whole
+generation through `ModelHost.stream` to `Llama.create_chat_completion(stream=True)`
+called directly (target <= 1.10x); the time from Cancel to the stream ending; peak
+memory (RSS). Medians over repeats, with spread. Asserts nothing. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coachdesk.ai.models import default_model_path  # noqa: E402
+from coachdesk.ai.runtime import Message, ModelHost  # noqa: E402
+
+
+def prompt(run: int) -> list[Message]:
+    """The same request, opening differently per run so llama.cpp cannot reuse a cached prompt."""
+    return [
+        Message("system", f"Session {run}. You are a coaching assistant. Write plainly."),
+        *REQUEST,
+    ]
+
+
+REQUEST = [
+    Message(
+        "user",
+        "Summarise this session for the client in five sentences: we reviewed her CV, "
+        "practised two interview answers about leadership, agreed she will apply to three "
+        "roles by Friday, and I will send her a list of recruiters.",
+    ),
+]
+
+
+def spread(values: list[float]) -> str:
+    med = statistics.median(values)
+    return f"{med:8.1f}  ±{(max(values) - min(values)) / 2:6.1f}"
+
+
+def direct_run(llama: object, tokens: int, messages: list[Message]) -> tuple[float, float, int]:
+    """(first token s, total s, pieces) calling llama.cpp directly."""
+    start = time.perf_counter()
+    first = 0.0
+    pieces = 0
+    chunks = llama.create_chat_completion(  # type: ignore[attr-defined]
+        messages=[{"role": m.role, "content": m.content} for m in messages],
+        stream=True,
+        max_tokens=tokens,
+        temperature=0.2,
+        seed=7,
+    )
+    for chunk in chunks:
+        if chunk["choices"][0]["delta"].get("content"):
+            pieces += 1
+            if not first:
+                first = time.perf_counter() - start
+    return first, time.perf_counter() - start, pieces
+
+
+def host_run(host: ModelHost, tokens: int, messages: list[Message]) -> tuple[float, float, int]:
+    """The same through CoachDesk's host (lock, pieces, cancel check)."""
+    start = time.perf_counter()
+    first = 0.0
+    pieces = 0
+    for piece in host.stream(messages, max_tokens=tokens, temperature=0.2, seed=7):
+        if piece.text:
+            pieces += 1
+            if not first:
+                first = time.perf_counter() - start
+    return first, time.perf_counter() - start, pieces
+
+
+def cancel_latency(host: ModelHost) -> float:
+    """Seconds from setting Cancel to the stream's last piece."""
+    cancel = threading.Event()
+    stopped_at = 0.0
+    set_at = 0.0
+    for count, _piece in enumerate(
+        host.stream(prompt(-1), cancel=cancel, max_tokens=400, temperature=0.8), 1
+    ):
+        if count == 5:
+            set_at = time.perf_counter()
+            cancel.set()
+    stopped_at = time.perf_counter()
+    return stopped_at - set_at
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    path = default_model_path()
+    host = ModelHost(path, context=2048, threads=args.threads)
+    start = time.perf_counter()
+    host.load()
+    load = time.perf_counter() - start
+    from llama_cpp import Llama
+
+    direct = Llama(
+        model_path=str(path),
+        n_ctx=2048,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
+        verbose=False,
+    )
+    host_run(host, 8, prompt(0))
+    direct_run(direct, 8, prompt(0))
+    host_times: list[float] = []
+    direct_times: list[float] = []
+    firsts: list[float] = []
+    direct_firsts: list[float] = []
+    rates: list[float] = []
+    for run in range(1, args.repeats + 1):
+        d_first, d_total, d_pieces = direct_run(direct, args.tokens, prompt(run))
+        h_first, h_total, h_pieces = host_run(host, args.tokens, prompt(run))
+        direct_times.append(d_total * 1000)
+        direct_firsts.append(d_first * 1000)
+        host_times.append(h_total * 1000)
+        firsts.append(h_first * 1000)
+        rates.append(h_pieces / h_total)
+        if h_pieces != d_pieces:
+            print(f"  note: {h_pieces} pieces through the host, {d_pieces} direct")
+    ratios = [h / d for h, d in zip(host_times, direct_times, strict=True)]
+    cancels = [cancel_latency(host) * 1000 for _ in range(args.repeats)]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"model {path.name}, {args.tokens} tokens, {args.threads} threads")
+    print(f"{'step':<44}{'median':>8}  spread")
+    print(f"{'load (ms)':<44}{load * 1000:8.1f}")
+    print(f"{'time to first token, through host (ms)':<44}{spread(firsts)}")
+    print(f"{'time to first token, alone (ms)':<44}{spread(direct_firsts)}")
+    print(f"{'tokens per second (host)':<44}{spread(rates)}")
+    print(f"{'llama.cpp alone (ms)':<44}{spread(direct_times)}")
+    print(f"{'through ModelHost (ms)':<44}{spread(host_times)}")
+    print(f"{'ratio host / alone (target <= 1.10)':<44}{statistics.median(ratios):8.3f}")
+    print(f"{'Cancel to stream end (ms)':<44}{spread(cancels)}")
+    print(f"{'peak memory, both models loaded (MB)':<44}{peak:8.1f}")
+    host.unload()
+
+
+if __name__ == "__main__":
+    main()
