@@ -154,3 +154,27 @@ def test_a_file_llama_cpp_cannot_load_is_a_plain_error(tmp_path: Path) -> None:
     bad.write_bytes(b"GGUF" + b"\x00" * 64)
     with pytest.raises(ModelError):
         ModelHost(bad).load()
+
+
+@pytest.mark.parametrize("task", ["action_items", "lead_intent"])
+def test_shipped_structured_prompts_give_valid_json_with_the_real_model(
+    host: ModelHost, task: str
+) -> None:
+    from coachdesk.ai import prompts
+
+    template = prompts.load(task)
+    assert template.json_schema is not None
+    messages = prompts.render(
+        template,
+        today="2026-11-24",
+        client_name="Ada Lovelace",
+        coach_name="Sam Rivera",
+        hints="Ada will update her CV by Friday",
+        notes="Ada will update her CV by Friday. I will send two job ads on Monday.",
+        inquiry="Hello, I have a final-round interview at a bank next Tuesday. Can you help?",
+    )
+    for seed in (11, 12):
+        text = host.complete(
+            messages, json_schema=template.json_schema, max_tokens=template.max_tokens, seed=seed
+        )
+        jsonschema.validate(json.loads(text), template.json_schema)
