@@ -442,3 +442,71 @@ def list_table(table: QTableView, char_widths: Sequence[int] = (), multi: bool =
     char = table.fontMetrics().averageCharWidth()
     for column, chars in enumerate(char_widths):
         table.setColumnWidth(column, chars * char)
+
+
+class ProgressPage(QWidget):
+    """The page a dialog shows while long work runs: a title, a bar, a count and Cancel.
+
+    Args:
+        note: a sentence under the count (what happens if the coach cancels).
+        accessible_name: what a screen reader calls the bar.
+        margin: the page's side margins.
+        parent: the owning widget.
+
+    Signals:
+        stop_clicked: the coach pressed Cancel (the button is disabled until `start`).
+    """
+
+    stop_clicked = Signal()
+
+    def __init__(
+        self,
+        note: str,
+        accessible_name: str = "Progress",
+        margin: int = 24,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.title = heading("", 3)
+        self.title.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(12)
+        self.bar.setAccessibleName(accessible_name)
+        self.text = QLabel("Getting ready…")
+        self.text.setObjectName("progressText")
+        self.stop_button = QPushButton("Cancel")
+        self.stop_button.clicked.connect(self.stop_clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(margin, 0, margin, 0)
+        layout.setSpacing(10)
+        layout.addStretch(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.text)
+        layout.addWidget(muted(note))
+        layout.addSpacing(8)
+        layout.addLayout(button_row(self.stop_button))
+        layout.addStretch(3)
+
+    def start(self, title: str) -> None:
+        """Begin: busy bar, "Getting ready…", Cancel enabled (focus it once the page shows)."""
+        self.title.setText(title)
+        self.bar.setRange(0, 0)
+        self.text.setText("Getting ready…")
+        self.stop_button.setEnabled(True)
+
+    def show_count(self, done: int, total: int, text: str) -> None:
+        """`done` of `total`, with `text` under the bar unless Cancel was pressed."""
+        if total <= 0:
+            return
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
+        if self.stop_button.isEnabled():
+            self.text.setText(text)
+
+    def stopping(self, text: str) -> None:
+        """Cancel was pressed: say what happens now, and take Cancel away."""
+        self.stop_button.setEnabled(False)
+        self.text.setText(text)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -46,6 +45,7 @@ from coachdesk.ui.lanes import Failure, Job
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import (
     FieldErrors,
+    ProgressPage,
     button_row,
     error_label,
     heading,
@@ -516,35 +516,14 @@ class BatchDocumentsDialog(QDialog):
         layout.addLayout(button_row(self.cancel_button, self.make_button, left=self.hint))
         return page
 
-    def _build_progress_page(self) -> QWidget:
-        page = QWidget()
-        self.progress_title = heading("", 3)
-        self.progress_title.setWordWrap(True)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setFixedHeight(12)
-        self.progress_bar.setAccessibleName("Progress")
-        self.progress_text = QLabel("Getting ready…")
-        self.progress_text.setObjectName("progressText")
-        self.stop_button = QPushButton("Cancel")
-        self.stop_button.clicked.connect(self._on_stop_clicked)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(24, 0, 24, 0)
-        layout.setSpacing(10)
-        layout.addStretch(2)
-        layout.addWidget(self.progress_title)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.progress_text)
-        layout.addWidget(
-            muted(
-                "Each document is kept as soon as it is made. If you cancel, the ones "
-                "already made stay with their clients."
-            )
+    def _build_progress_page(self) -> ProgressPage:
+        page = ProgressPage(
+            "Each document is kept as soon as it is made. If you cancel, the ones "
+            "already made stay with their clients."
         )
-        layout.addSpacing(8)
-        layout.addLayout(button_row(self.stop_button))
-        layout.addStretch(3)
+        page.stop_clicked.connect(self._on_stop_clicked)
+        self.progress_title, self.progress_bar = page.title, page.bar
+        self.progress_text, self.stop_button = page.text, page.stop_button
         return page
 
     def _build_result_page(self) -> QWidget:
@@ -880,27 +859,19 @@ class BatchDocumentsDialog(QDialog):
         job.cancelled.connect(self._on_batch_cancelled_early)
         job.finished.connect(self._on_job_finished)
         total = len(request.client_ids)
-        self.progress_title.setText(f"Making {counted(key, total)}…")
-        self.progress_bar.setRange(0, 0)
-        self.progress_text.setText("Getting ready…")
-        self.stop_button.setEnabled(True)
+        self.progress_page.start(f"Making {counted(key, total)}…")
         self.stack.setCurrentWidget(self.progress_page)
         self.stop_button.setFocus()
 
     def _on_progress(self, done: int, total: int) -> None:
-        if self.page != "running" or total <= 0:
-            return
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        if self.stop_button.isEnabled():
-            self.progress_text.setText(f"{done:,} of {total:,}")
+        if self.page == "running":
+            self.progress_page.show_count(done, total, f"{done:,} of {total:,}")
 
     @Slot()
     def _on_stop_clicked(self) -> None:
         if self._job is not None:
             self._job.cancel()
-        self.stop_button.setEnabled(False)
-        self.progress_text.setText("Stopping after the document being made…")
+        self.progress_page.stopping("Stopping after the document being made…")
 
     @Slot()
     def _on_job_finished(self) -> None:

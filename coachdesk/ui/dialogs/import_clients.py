@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListView,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QSplitter,
@@ -58,6 +57,7 @@ from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.widgets import (
     ERROR_COLOR,
     EmptyState,
+    ProgressPage,
     busy_bar,
     button_row,
     error_label,
@@ -880,31 +880,15 @@ class ImportDialog(QDialog):
         layout.addLayout(button_row(self.cancel_button, self.import_button, left=self.hint))
         return page
 
-    def _build_progress_page(self) -> QWidget:
-        page = QWidget()
-        self.progress_title = heading("", 3)
-        self.progress_title.setWordWrap(True)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setFixedHeight(12)
-        self.progress_bar.setAccessibleName("Import progress")
-        self.progress_text = QLabel("Getting ready…")
-        self.stop_button = QPushButton("Cancel")
-        self.stop_button.clicked.connect(self._on_stop_clicked)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(40, 0, 40, 0)
-        layout.setSpacing(10)
-        layout.addStretch(2)
-        layout.addWidget(self.progress_title)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.progress_text)
-        layout.addWidget(
-            muted("Nothing changes in your vault until the import finishes, so you can cancel.")
+    def _build_progress_page(self) -> ProgressPage:
+        page = ProgressPage(
+            "Nothing changes in your vault until the import finishes, so you can cancel.",
+            accessible_name="Import progress",
+            margin=40,
         )
-        layout.addSpacing(8)
-        layout.addLayout(button_row(self.stop_button))
-        layout.addStretch(3)
+        page.stop_clicked.connect(self._on_stop_clicked)
+        self.progress_title, self.progress_bar = page.title, page.bar
+        self.progress_text, self.stop_button = page.text, page.stop_button
         return page
 
     def _build_result_page(self) -> QWidget:
@@ -1306,27 +1290,19 @@ class ImportDialog(QDialog):
         self._job = job
         job.cancelled.connect(self._on_import_cancelled)
         job.finished.connect(self._on_job_finished)
-        self.progress_title.setText(f"Importing clients from “{self._path.name}”…")
-        self.progress_bar.setRange(0, 0)
-        self.progress_text.setText("Getting ready…")
-        self.stop_button.setEnabled(True)
+        self.progress_page.start(f"Importing clients from “{self._path.name}”…")
         self.stack.setCurrentWidget(self.progress_page)
         self.stop_button.setFocus()
 
     def _on_progress(self, done: int, total: int) -> None:
-        if self.page != "importing" or total <= 0:
-            return
-        self.progress_bar.setRange(0, total)
-        self.progress_bar.setValue(done)
-        if self.stop_button.isEnabled():
-            self.progress_text.setText(f"{done:,} of {plural(total, 'client')}")
+        if self.page == "importing":
+            self.progress_page.show_count(done, total, f"{done:,} of {plural(total, 'client')}")
 
     @Slot()
     def _on_stop_clicked(self) -> None:
         if self._job is not None:
             self._job.cancel()
-        self.stop_button.setEnabled(False)
-        self.progress_text.setText("Cancelling…")
+        self.progress_page.stopping("Cancelling…")
 
     @Slot()
     def _on_job_finished(self) -> None:
