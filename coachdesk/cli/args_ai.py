@@ -6,10 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from coachdesk.domain.compliance import AiTask
+
 
 def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    """`coachdesk ai models|use`."""
-    ai = sub.add_parser("ai", help="the on-device assistant: its models")
+    """`coachdesk ai models|use|run|drafts`."""
+    ai = sub.add_parser("ai", help="the on-device assistant: models, drafts and their review")
     asub = ai.add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=parser_class
     )
@@ -19,3 +21,29 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     target = use.add_mutually_exclusive_group(required=True)
     target.add_argument("file", nargs="?", type=Path, metavar="FILE.gguf")
     target.add_argument("--bundled", action="store_true", help="go back to the bundled model")
+
+    run = asub.add_parser("run", help="write a draft for a client (kept for your review)")
+    run.add_argument("task", choices=[t.value for t in AiTask])
+    run.add_argument("--client", type=int, required=True, metavar="ID")
+    run.add_argument("--note", type=int, metavar="NOTE_ID", help="default: the latest session")
+    run.add_argument("--input", type=Path, metavar="FILE", help="work from this text instead")
+    run.add_argument("--no-model", action="store_true", help="the rule-based first draft only")
+    run.add_argument("--json", action="store_true")
+
+    drafts = asub.add_parser("drafts", help="list, approve or reject drafts")
+    dsub = drafts.add_subparsers(
+        dest="drafts_action", metavar="ACTION", required=True, parser_class=parser_class
+    )
+    dlist = dsub.add_parser("list", help="drafts, newest first")
+    dlist.add_argument("--status", choices=["draft", "needs_review", "approved", "rejected"])
+    dlist.add_argument("--client", type=int, metavar="ID")
+    dlist.add_argument("--json", action="store_true")
+    approve = dsub.add_parser("approve", help="approve a draft (optionally as you edited it)")
+    approve.add_argument("id", type=int)
+    approve.add_argument("--edited", type=Path, metavar="FILE", help="the text as you edited it")
+    approve.add_argument(
+        "--override", default="", metavar="NOTE", help="why a flagged draft is fine"
+    )
+    approve.add_argument("--json", action="store_true")
+    reject = dsub.add_parser("reject", help="reject a draft")
+    reject.add_argument("id", type=int)

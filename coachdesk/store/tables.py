@@ -701,3 +701,39 @@ class ErasureTable(Base):
     client_id: Mapped[int] = mapped_column(Integer)
     client_since: Mapped[datetime]
     erased_at: Mapped[datetime]
+
+
+class AiDraftTable(Base):
+    """A draft the on-device assistant wrote for a client, and the coach's decision on it.
+
+    The text (source, output, edits) lives here, encrypted with the vault, and is exported
+    and erased with the client; the audit trail keeps only digests of it.
+    """
+
+    __tablename__ = "ai_drafts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'needs_review', 'approved', 'rejected')", name="status_known"
+        ),
+        Index("ix_ai_drafts_client", "client_id"),
+        Index("ix_ai_drafts_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    task: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    template: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200))
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(String(32), default="")
+    source: Mapped[str] = mapped_column(Text)
+    output: Mapped[str] = mapped_column(Text)
+    edited: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[str] = mapped_column(Text, default="{}")
+    override_note: Mapped[str] = mapped_column(Text, default="")
+    generation_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from coachdesk.__main__ import main
 from coachdesk.ai.models import default_model_path
+from coachdesk.domain.compliance import ConsentMethod, Purpose
+from coachdesk.domain.crm import NoteDraft, NoteKind
 from coachdesk.paths import models_dir
+from coachdesk.services import clients, compliance, crm, vaults
 from coachdesk.settings import AI_MODEL, MachineSettings
+from coachdesk.store.keys import FAST_KDF_FOR_TESTS
+from tests.cli.test_compliance_commands import cli, opened
+from tests.conftest import PASSPHRASE
+from tests.store.util import sample_draft
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -59,3 +67,36 @@ def test_a_bad_file_is_refused_and_nothing_changes(
     assert code == 1
     assert err.startswith("coachdesk: ") and "bad.gguf" in err
     assert MachineSettings().get(AI_MODEL) == ""
+
+
+def test_run_list_approve_reject_as_a_script_would(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "vault"
+    vault = vaults.create_vault(folder, PASSPHRASE, "test", kdf=FAST_KDF_FOR_TESTS)
+    try:
+        ada = clients.create_client(vault, sample_draft(1, first_name="Ada")).id
+        note = NoteDraft(NoteKind.SESSION, date.today(), "Ada will update her CV by Friday.")
+        crm.add_note(vault, ada, note)
+    finally:
+        vault.close()
+    monkeypatch.setenv("COACHDESK_PASSPHRASE", PASSPHRASE)
+    run_items = ("ai", "run", "action_items", "--client", str(ada))
+    code, _, err = cli(capsys, folder, *run_items)
+    assert code == 1 and "has not agreed to AI assistance" in err
+    with opened(folder) as vault:
+        compliance.give_consent(vault, ada, Purpose.AI_ASSISTANCE, ConsentMethod.EMAIL)
+    code, out, err = cli(capsys, folder, *run_items, "--no-model", "--json")
+    assert code == 0, err
+    draft = json.loads(out)
+    assert draft["status"] == "draft" and draft["flags"]["fallback"]
+    assert json.loads(draft["output"])["items"][0]["owner"] == "client"
+    code, out, _ = cli(capsys, folder, "ai", "drafts", "list", "--json")
+    assert [d["id"] for d in json.loads(out)] == [draft["id"]]
+    edited = tmp_path / "edited.json"
+    edited.write_text('{"items": [{"action": "Update the CV", "owner": "client", "due": ""}]}')
+    approve = ("ai", "drafts", "approve", str(draft["id"]), "--edited", str(edited))
+    code, out, err = cli(capsys, folder, *approve)
+    assert code == 0, err
+    code, _, err = cli(capsys, folder, "ai", "drafts", "reject", str(draft["id"]))
+    assert code == 1 and "already approved" in err
