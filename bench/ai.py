@@ -100,6 +100,9 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--transcript-words", type=int, default=15_000, help="0 skips the long transcript"
+    )
     args = parser.parse_args()
 
     path = default_model_path()
@@ -147,7 +150,35 @@ def main() -> None:
     print(f"{'ratio host / alone (target <= 1.10)':<44}{statistics.median(ratios):8.3f}")
     print(f"{'Cancel to stream end (ms)':<44}{spread(cancels)}")
     print(f"{'peak memory, both models loaded (MB)':<44}{peak:8.1f}")
+    del direct
+    if args.transcript_words:
+        long_transcript(host, args.transcript_words)
     host.unload()
+
+
+def long_transcript(host: ModelHost, words: int) -> None:
+    """A transcript of `words` words condensed in stages and summarised, end to end."""
+    from coachdesk.ai import prompts
+    from coachdesk.services.assistant import condense
+    from tests.ai.test_assistant import transcript
+
+    text = transcript(words)
+    tokens = host.count_tokens(text)
+    parts: list[int] = []
+    start = time.perf_counter()
+    condensed = condense(host, text, "Ada", progress=lambda _done, total: parts.append(total))
+    template = prompts.load("session_summary")
+    summary = host.complete(
+        prompts.render(template, client_name="Ada", notes=condensed),
+        max_tokens=template.max_tokens,
+    )
+    elapsed = time.perf_counter() - start
+    stages = len(set(parts))
+    print(
+        f"{words:,}-word transcript ({tokens:,} tokens, context {host.context_size:,}): "
+        f"{max(parts, default=0)} parts in {stages} stage(s), summary of {len(summary.split())} "
+        f"words, {elapsed:.1f} s end to end"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -248,6 +249,89 @@ def _record_brief(vault: Vault, client_id: int) -> str:
     return "\n".join(lines)
 
 
+# Long input: summarised in stages -----------------------------------------------------------
+
+# Tokens kept free in the context for the system prompt, the template's own words and markers.
+PROMPT_OVERHEAD = 320
+Progress = Callable[[int, int], None]
+
+
+def split_to_fit(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """`text` cut into pieces of at most `budget` tokens: at paragraph breaks where it can,
+    else at sentence ends, else between words."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal current, size
+        if current:
+            pieces.append("\n".join(current))
+        current, size = [], 0
+
+    def units(block: str) -> list[str]:
+        if count(block) <= budget:
+            return [block]
+        sentences = re.split(r"(?<=[.!?])\s+", block)
+        if len(sentences) > 1:
+            return [u for sentence in sentences for u in units(sentence)]
+        words = block.split()
+        half = max(1, len(words) // 2)
+        if len(words) <= 1:
+            return [block]
+        return units(" ".join(words[:half])) + units(" ".join(words[half:]))
+
+    for paragraph in (p for p in text.splitlines() if p.strip()):
+        for unit in units(paragraph):
+            cost = count(unit) + 1
+            if size + cost > budget:
+                flush()
+            current.append(unit)
+            size += cost
+    flush()
+    return pieces
+
+
+def condense(
+    host: ModelHost,
+    source: str,
+    client: str,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+    reply_tokens: int = 320,
+) -> str:
+    """Source text short enough for one prompt leaving `reply_tokens` for the answer: long
+    input is summarised part by part (and again, if the parts' notes are still too long),
+    so the context never overflows."""
+    from coachdesk.ai.runtime import CancelledError
+
+    part = prompts.load("session_summary_part")
+    context = host.context_size
+    fits = context - reply_tokens - PROMPT_OVERHEAD
+    budget = context - part.max_tokens - PROMPT_OVERHEAD
+    text = source
+    while host.count_tokens(text) > fits:
+        chunks = split_to_fit(text, budget, host.count_tokens)
+        notes = []
+        for number, chunk in enumerate(chunks, 1):
+            if progress is not None:
+                progress(number - 1, len(chunks))
+            messages = prompts.render(
+                part, part=str(number), parts=str(len(chunks)), client_name=client, notes=chunk
+            )
+            reply = host.complete(messages, cancel=cancel, max_tokens=part.max_tokens)
+            notes.append(clean_draft(reply))
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("The draft was cancelled; nothing was kept.")
+        if progress is not None:
+            progress(len(chunks), len(chunks))
+        condensed = "\n".join(n for n in notes if n)
+        if host.count_tokens(condensed) >= host.count_tokens(text):
+            break  # the model is not shortening it; stop rather than loop
+        text = condensed
+    return text
+
+
 # Running a task ------------------------------------------------------------------------------
 
 
@@ -346,8 +430,12 @@ def run_task(
     text: str | None = None,
     cancel: threading.Event | None = None,
     on_piece: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Draft:
     """Write a draft for `task` about a client and store it for review.
+
+    Long notes or transcripts are first condensed part by part (`progress` hears
+    (parts done, parts)), so a 90-minute transcript never overflows the context.
 
     Raises:
         AiBlockedError: the policy or the client's consent does not allow it.
@@ -371,7 +459,10 @@ def run_task(
     if host is None:
         output, model, model_hash = _fallback(task, source, facts, names), FALLBACK_MODEL, ""
     else:
-        messages = prompts.render(template, **_values(task, source, facts, names))
+        material = source
+        if task in (AiTask.SESSION_SUMMARY, AiTask.FOLLOW_UP_EMAIL, AiTask.ACTION_ITEMS):
+            material = condense(host, source, client, cancel, progress, template.max_tokens)
+        messages = prompts.render(template, **_values(task, material, facts, names))
         pieces: list[str] = []
         finish = "stop"
         piece: Piece

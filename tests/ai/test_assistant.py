@@ -145,3 +145,51 @@ def test_drafts_are_erased_with_the_client(vault: Vault, ada: int) -> None:
     assert preview.rows["ai_drafts"] == 1
     privacy.erase_client(vault, ada)
     assert assistant.list_drafts(vault) == []
+
+
+def transcript(words: int) -> str:
+    """A made-up speaker-labelled session transcript of about `words` words."""
+    lines = []
+    topics = ("her CV", "two interview answers", "the recruiter list", "a salary range")
+    count = 0
+    turn = 0
+    while count < words:
+        topic = topics[turn % len(topics)]
+        line = (
+            f"[00:{turn // 60:02d}:{turn % 60:02d}] "
+            + ("Coach: " if turn % 2 else "Ada: ")
+            + f"Let us talk about {topic} again, point {turn}. "
+            + "It went better than last week and the feedback was clearer. " * 3
+        )
+        lines.append(line)
+        count += len(line.split())
+        turn += 1
+    lines.append("Ada: I will update my CV by Friday.")
+    return "\n".join(lines)
+
+
+def test_split_to_fit_keeps_every_word_and_each_piece_in_budget() -> None:
+    text = transcript(3_000)
+    pieces = assistant.split_to_fit(text, 200, lambda t: len(t.split()))
+    assert all(len(p.split()) <= 200 for p in pieces)
+    assert " ".join(" ".join(p.split()) for p in pieces) == " ".join(text.split())
+
+
+def test_a_long_transcript_is_summarised_in_stages_without_overflow(vault: Vault, ada: int) -> None:
+    small = ModelHost(default_model_path(), context=1024, threads=2)
+    seen: list[tuple[int, int]] = []
+    try:
+        text = transcript(2_500)
+        assert small.count_tokens(text) > small.context_size  # would never fit in one prompt
+        draft = assistant.run_task(
+            vault,
+            AiTask.SESSION_SUMMARY,
+            ada,
+            small,
+            text=text,
+            progress=lambda done, total: seen.append((done, total)),
+        )
+    finally:
+        small.unload()
+    assert draft.output and draft.status in ("draft", "needs_review")
+    assert seen and seen[-1][0] == seen[-1][1] and seen[-1][1] > 1
