@@ -394,10 +394,8 @@ def _unverified(output: str, source: str, today: date) -> tuple[str, ...]:
     )
 
 
-def _check_structured(task: AiTask, text: str, schema: dict[str, Any] | None) -> str:
+def _check_structured(task: AiTask, text: str, schema: dict[str, Any]) -> str:
     """Structured output parsed and validated (a cut or invalid reply is an error)."""
-    if schema is None:
-        return text
     try:
         value = json.loads(text)
         jsonschema.validate(value, schema)
@@ -481,9 +479,10 @@ def run_task(
         if finish == "cancelled":
             raise CancelledError("The draft was cancelled; nothing was kept.")
         raw = "".join(pieces)
-        output = _check_structured(task, raw, template.json_schema)
         if template.json_schema is None:
             output = clean_draft(raw)
+        else:
+            output = _check_structured(task, raw, template.json_schema)
         model, model_hash = host.info.name, model_sha256(host.path)
     elapsed = int((time.perf_counter() - started) * 1000)
     escalations = policy.escalations_in(source + "\n" + output)
@@ -561,8 +560,8 @@ def approve(
             )
         if edited is not None and edited.strip() == row.output.strip():
             edited = None
-        if edited is not None and AiTask(row.task) in (AiTask.ACTION_ITEMS, AiTask.LEAD_INTENT):
-            schema = prompts.load(row.task).json_schema
+        schema = prompts.load(row.task).json_schema
+        if edited is not None and schema is not None:
             _check_structured(AiTask(row.task), edited, schema)
         row.edited = edited
         row.override_note = override_note.strip()
