@@ -38,6 +38,7 @@ from coachdesk.domain.crm import NoteKind
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.domain.extract import Extracted, action_items, extract, summary_draft
 from coachdesk.services import compliance, crm, practice
+from coachdesk.services.files import sha256_of
 from coachdesk.store import audit
 from coachdesk.store.tables import AiDraftTable, ClientTable
 from coachdesk.store.vault import Vault
@@ -159,11 +160,7 @@ def _sha(text: str) -> str:
 
 @cache
 def _file_sha(path: Path, size: int, mtime: float) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_of(path)  # size and mtime make the cache key change with the file
 
 
 def model_sha256(path: Path) -> str:

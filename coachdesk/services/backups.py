@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from coachdesk import __version__
 from coachdesk.domain.compliance import Category, keep_until
 from coachdesk.domain.errors import KnownError, VaultDamagedError, WrongPassphraseError
+from coachdesk.services.files import sha256_of
 from coachdesk.settings import BACKUP_EVERY, BACKUP_FOLDER
 from coachdesk.store import audit
 from coachdesk.store.attachments import AttachmentStore
@@ -72,14 +73,6 @@ def _manifest_key(data_key: bytes) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"coachdesk backup manifest v1"
     ).derive(data_key)
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _counts(session: Session) -> dict[str, int]:
@@ -193,7 +186,7 @@ def create_backup(
                 if progress is not None and not progress(done, len(members) + 1, "Copying"):
                     raise BackupError("The backup was cancelled; nothing was written.")
                 archive.write(path, name)
-                sums[name] = _sha256_file(path)
+                sums[name] = sha256_of(path)
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -234,7 +227,7 @@ def create_backup(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     size = target.stat().st_size
-    digest = _sha256_file(target)
+    digest = sha256_of(target)
     with vault.writing() as session:
         row = BackupTable(
             taken_at=taken_at, path=str(target), size=size, sha256=digest, scheduled=scheduled
@@ -322,21 +315,15 @@ def _check_members(path: Path, archive: zipfile.ZipFile, files: dict[str, str]) 
 
 
 def _unlock_key(path: Path, key_bytes: bytes, passphrase: str) -> bytes:
-    folder = Path(tempfile.mkdtemp(prefix="coachdesk-key-"))
     try:
-        key_path = folder / KEY_FILE
-        key_path.write_bytes(key_bytes)
-        try:
-            return KeyFile.read(key_path).unlock(passphrase)
-        except VaultDamagedError:
-            raise _damaged(path, "its key file is unreadable") from None
-        except WrongPassphraseError:
-            raise WrongPassphraseError(
-                f"That passphrase does not open “{path.name}”. A backup opens with the "
-                "passphrase the vault had when the backup was taken."
-            ) from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        return KeyFile.parse(key_bytes, path / KEY_FILE).unlock(passphrase)
+    except VaultDamagedError:
+        raise _damaged(path, "its key file is unreadable") from None
+    except WrongPassphraseError:
+        raise WrongPassphraseError(
+            f"That passphrase does not open “{path.name}”. A backup opens with the "
+            "passphrase the vault had when the backup was taken."
+        ) from None
 
 
 def _extract(archive: zipfile.ZipFile, into: Path) -> None:
@@ -541,7 +528,7 @@ def delete_if_ours(path: str, digest: str) -> bool:
     if not file.exists():
         return True
     try:
-        if _sha256_file(file) != digest:
+        if sha256_of(file) != digest:
             return False
         file.unlink()
     except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 from pathlib import Path
 
@@ -42,3 +43,12 @@ def why_not_saved(error: OSError, path: Path) -> str:
         return f"The folder “{folder}” no longer exists. Choose another folder and try again."
     reason = error.strerror or str(error)
     return f"“{path.name}” could not be saved: {reason}. Choose another folder and try again."
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MB pieces (backups, model files)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

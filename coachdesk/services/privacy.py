@@ -36,7 +36,6 @@ from coachdesk.store.tables import (
     BackupTable,
     Base,
     ErasureTable,
-    InvoiceTable,
 )
 from coachdesk.store.vault import Vault
 
@@ -554,14 +553,6 @@ def erasures(vault: Vault) -> list[tuple[int, datetime, tuple[BackupHold, ...]]]
             )
             for r in rows
         ]
-
-
-def kept_invoice_count(vault: Vault) -> int:
-    """Invoices kept for tax whose client was erased."""
-    with vault.reading() as session:
-        return len(
-            list(session.scalars(select(InvoiceTable.id).where(InvoiceTable.client_id.is_(None))))
-        )
 
 
 def scrub(vault: Vault, attempts: int = 20) -> bool:

@@ -129,14 +129,17 @@ class KeyFile:
     @classmethod
     def read(cls, path: Path) -> KeyFile:
         """Parse and integrity-check the key file."""
+        return cls.parse(path.read_bytes(), path)
+
+    @classmethod
+    def parse(cls, data: bytes, path: Path) -> KeyFile:
+        """Parse and integrity-check key-file bytes (`path` names it in messages)."""
         try:
-            content = json.loads(path.read_text(encoding="utf-8"))
+            content = json.loads(data.decode("utf-8"))
             body = {k: v for k, v in content.items() if k != "check"}
             if content.get("check") != _checksum(body) or content.get("format") != FORMAT:
                 raise ValueError("checksum")
             vault_id = str(content["vault_id"])
-        except FileNotFoundError:
-            raise
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise VaultDamagedError(
                 f"The vault's key file {path} is damaged; restore it from a backup."
