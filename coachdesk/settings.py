@@ -106,6 +106,14 @@ AI_THREADS = Setting(
 AI_CONTEXT = Setting(
     "ai_context", 4096, "machine", "The context size to ask the model for, in tokens.", 512, 131072
 )
+AI_IDLE_MINUTES = Setting(
+    "ai_idle_minutes",
+    5,
+    "machine",
+    "Minutes without a draft after which the model is unloaded to free memory.",
+    1,
+    240,
+)
 LAST_VAULT = Setting("last_vault", "", "machine", "The vault folder opened last time.")
 
 REGISTRY: dict[str, Setting] = {
@@ -122,6 +130,7 @@ REGISTRY: dict[str, Setting] = {
         AI_MODEL,
         AI_THREADS,
         AI_CONTEXT,
+        AI_IDLE_MINUTES,
         LAST_VAULT,
     )
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from coachdesk.ai.models import ModelError, ModelInfo, check_memory, inspect_model
+from coachdesk.domain import errors
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -41,7 +42,7 @@ class Piece:
     finish: str | None = None  # "stop", "length" or "cancelled"
 
 
-class CancelledError(Exception):
+class CancelledError(errors.CancelledError):
     """Generation stopped because the coach cancelled it."""
 
 

@@ -14,7 +14,7 @@ from coachdesk.ai.models import (
 )
 from coachdesk.ai.runtime import ModelHost
 from coachdesk.paths import models_dir
-from coachdesk.settings import AI_CONTEXT, AI_MODEL, AI_THREADS, MachineSettings
+from coachdesk.settings import AI_CONTEXT, AI_IDLE_MINUTES, AI_MODEL, AI_THREADS, MachineSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,5 +69,29 @@ def make_host(settings: MachineSettings | None = None) -> ModelHost:
     settings = settings or MachineSettings()
     threads = int(settings.get(AI_THREADS)) or None
     return ModelHost(
-        current_model_path(settings), context=int(settings.get(AI_CONTEXT)), threads=threads
+        current_model_path(settings),
+        context=int(settings.get(AI_CONTEXT)),
+        threads=threads,
+        idle_seconds=60.0 * int(settings.get(AI_IDLE_MINUTES)),
     )
+
+
+def model_in_use(settings: MachineSettings | None = None) -> ModelChoice:
+    """The model the assistant would run now, with its header or why it cannot run."""
+    path = current_model_path(settings)
+    if not path.is_file():
+        return ModelChoice(
+            path,
+            None,
+            f"There is no model file at “{path}”. Choose a .gguf model in Settings → Assistant; "
+            "until then the assistant writes drafts by rules, without a model.",
+            path == default_model_path(),
+            True,
+        )
+    choice = _choice(path, path == default_model_path(), path)
+    if choice.info is not None:
+        try:
+            check_memory(choice.info)
+        except ModelError as exc:
+            return ModelChoice(path, None, exc.message, choice.bundled, True)
+    return choice

@@ -16,40 +16,46 @@ import difflib
 import hashlib
 import json
 import re
+import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jsonschema
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachdesk.ai import prompts
 from coachdesk.ai.postprocess import clean_draft
-from coachdesk.ai.runtime import ModelHost
-from coachdesk.domain.clients import display_name
+from coachdesk.ai.retrieval import Passage, rank, split_passages
+from coachdesk.ai.runtime import Message, ModelHost
+from coachdesk.documents import eml
+from coachdesk.documents import model as document_model
+from coachdesk.domain.clients import Objective, display_name
 from coachdesk.domain.compliance import AiPolicy, AiTask, Purpose
-from coachdesk.domain.crm import NoteKind
+from coachdesk.domain.crm import MAX_TITLE, FollowUp, FollowUpDraft, Note, NoteKind
+from coachdesk.domain.documents import file_name
 from coachdesk.domain.errors import KnownError, NotFoundError, ValidationError
 from coachdesk.domain.extract import Extracted, action_items, extract, summary_draft
-from coachdesk.services import compliance, crm, practice
+from coachdesk.services import clients, compliance, crm, practice
+from coachdesk.services.documents import EmailDraft
 from coachdesk.services.files import sha256_of
 from coachdesk.store import audit
-from coachdesk.store.tables import AiDraftTable, ClientTable
+from coachdesk.store.tables import (
+    AiDraftTable,
+    ClientTable,
+    GeneratedDocumentTable,
+    SessionTable,
+)
 from coachdesk.store.vault import Vault
 
-BUILT = (
-    AiTask.SESSION_SUMMARY,
-    AiTask.ACTION_ITEMS,
-    AiTask.FOLLOW_UP_EMAIL,
-    AiTask.LEAD_INTENT,
-    AiTask.SESSION_PREP,
-)
 FALLBACK_MODEL = "rules (no model)"
 INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "interview_prep": ("interview", "recruiter", "hiring manager", "final round", "offer"),
@@ -123,6 +129,7 @@ class Draft:
     generation_ms: int
     created_at: datetime
     decided_at: datetime | None
+    applied: str = ""
 
     @property
     def text(self) -> str:
@@ -147,6 +154,7 @@ def _to_draft(row: AiDraftTable) -> Draft:
         row.generation_ms,
         row.created_at,
         row.decided_at,
+        row.applied,
     )
 
 
@@ -190,8 +198,6 @@ def check_may_run(vault: Vault, client_id: int, task: AiTask) -> AiPolicy:
             f"{name} has not agreed to AI assistance, so the assistant may not use their "
             "records. Record their consent on the Privacy tab first."
         )
-    if task not in BUILT:
-        raise AiBlockedError(f"{task.label} are not available yet.")
     return policy
 
 
@@ -199,7 +205,12 @@ def check_may_run(vault: Vault, client_id: int, task: AiTask) -> AiPolicy:
 
 
 def _gather(
-    vault: Vault, task: AiTask, client_id: int, note_id: int | None, text: str | None
+    vault: Vault,
+    task: AiTask,
+    client_id: int,
+    note_id: int | None,
+    text: str | None,
+    session_id: int | None = None,
 ) -> tuple[str, str, str]:
     """(kind, reference, text) the task works from."""
     if text is not None and text.strip():
@@ -216,6 +227,10 @@ def _gather(
         return "inquiry", "", source
     if task is AiTask.SESSION_PREP:
         return "record", "", _record_brief(vault, client_id)
+    if task is AiTask.LEARNING_PLAN:
+        return "record", "", ""  # the goals and materials are gathered by _materials
+    if session_id is not None:
+        return _session_notes(vault, client_id, session_id, notes)
     chosen = next((n for n in notes if n.id == note_id), None) if note_id else None
     if note_id and chosen is None:
         raise NotFoundError(f"Note #{note_id} is not one of this client's notes.")
@@ -227,14 +242,71 @@ def _gather(
     return "note", str(chosen.id), chosen.text
 
 
+def _session_notes(
+    vault: Vault, client_id: int, session_id: int, notes: list[Note]
+) -> tuple[str, str, str]:
+    """The session and transcript notes written for one booked session (on its day)."""
+    with vault.reading() as session:
+        row = session.get(SessionTable, session_id)
+        if row is None or row.client_id != client_id:
+            raise NotFoundError(f"Session #{session_id} is not one of this client's sessions.")
+        day = row.starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(row.coach_zone)).date()
+    found = [
+        n
+        for n in sorted(notes, key=lambda n: n.id)
+        if n.kind in (NoteKind.SESSION, NoteKind.TRANSCRIPT) and n.occurred_on == day
+    ]
+    if not found:
+        raise ValidationError(
+            {"session": f"There is no session note dated {day.isoformat()} for that session yet."}
+        )
+    return "session", str(session_id), "\n\n".join(n.text for n in found)
+
+
+def _materials(vault: Vault, client_id: int) -> list[Passage]:
+    """This client's notes and documents, as citable passages (never another client's)."""
+    passages: list[Passage] = []
+    for note in crm.list_notes(vault, client_id):
+        title = f"{note.kind.label} note, {note.occurred_on.isoformat()}"
+        passages += split_passages(Passage(f"note:{note.id}", title, note.text))
+    with vault.reading() as session:
+        rows = session.scalars(
+            select(GeneratedDocumentTable)
+            .where(GeneratedDocumentTable.client_id == client_id)
+            .order_by(GeneratedDocumentTable.id)
+        ).all()
+        documents = [(r.id, r.title, r.created_at.date(), r.structure) for r in rows]
+    for doc_id, title, made, structure in documents:
+        body = document_model.from_json(structure).text()
+        cited = f"{title}, {made.isoformat()}"
+        passages += split_passages(Passage(f"document:{doc_id}", cited, body))
+    return passages
+
+
+def _goal_lines(vault: Vault, client_id: int) -> list[str]:
+    lines = []
+    for goal in crm.list_goals(vault, client_id):
+        line = f"- {goal.objective}"
+        if goal.measure:
+            line += f" (measured by: {goal.measure})"
+        if goal.target_on:
+            line += f", by {goal.target_on.isoformat()}"
+        lines.append(line + f"; {goal.progress}% done")
+        lines += [f"  - milestone: {m.title}" for m in goal.milestones]
+    return lines
+
+
+def _cited(passages: list[Passage]) -> str:
+    return "\n\n".join(f"[{p.title}]\n{p.text}" for p in passages)
+
+
 def _record_brief(vault: Vault, client_id: int) -> str:
-    goals = crm.list_goals(vault, client_id)
+    goals = _goal_lines(vault, client_id)
     notes = [n for n in crm.list_notes(vault, client_id) if n.kind is NoteKind.SESSION]
     follow_ups = [f for f in crm.list_follow_ups(vault, client_id) if f.done_at is None]
-    lines = ["Goals:"]
-    lines += [f"- {g.objective} ({g.progress}% done)" for g in goals] or ["- none set"]
-    if notes:
-        last = max(notes, key=lambda n: (n.occurred_on, n.id))
+    lines = ["Goals:", *(goals or ["- none set"])]
+    last = max(notes, key=lambda n: (n.occurred_on, n.id)) if notes else None
+    if last is not None:
         lines += [f"Last session ({last.occurred_on.isoformat()}):", last.text]
     lines.append("Open follow-ups:")
     today = datetime.now().date()
@@ -243,6 +315,13 @@ def _record_brief(vault: Vault, client_id: int) -> str:
         + (", overdue)" if f.due_at.date() < today else ")")
         for f in follow_ups
     ] or ["- none"]
+    if goals:
+        material = [
+            p for p in _materials(vault, client_id) if last is None or p.ref != f"note:{last.id}"
+        ]
+        relevant = rank(material, "\n".join(goals), limit=3)
+        if relevant:
+            lines += ["Relevant from your notes and documents:", _cited(relevant)]
     return "\n".join(lines)
 
 
@@ -329,11 +408,12 @@ def condense(
     return text
 
 
-# Running a task ------------------------------------------------------------------------------
+# Running a task: prepare (db lane), generate (llm lane), store (db lane) ----------------------
 
 
-def _fallback(task: AiTask, source: str, facts: Extracted, names: dict[str, str]) -> str:
-    match task:
+def _fallback(prepared: Prepared) -> str:
+    facts, names, source = prepared.facts, prepared.names, prepared.source
+    match prepared.task:
         case AiTask.SESSION_SUMMARY:
             return summary_draft(source, facts)
         case AiTask.ACTION_ITEMS:
@@ -350,6 +430,17 @@ def _fallback(task: AiTask, source: str, facts: Extracted, names: dict[str, str]
                 ]
             lines += ["", "Best wishes,", names["coach_name"]]
             return "\n".join(lines)
+        case AiTask.LEARNING_PLAN:
+            steps: list[str] = []
+            for n, goal in enumerate(prepared.values["goals"].splitlines(), 1):
+                if not goal.startswith("- "):
+                    continue
+                best = rank(prepared.citations, goal, limit=1)
+                use = f" Use [{best[0].title}]." if best else ""
+                steps.append(f"{len(steps) + 1}. Work towards: {goal[2:]}.{use}")
+                if n > 8:
+                    break
+            return "\n".join(steps) or "Set a goal on the Goals tab first."
         case _:  # the session prep brief is already written from the record
             return source
 
@@ -364,20 +455,6 @@ def _intent_by_words(text: str) -> dict[str, Any]:
     if not total:
         return {"intent": "other", "confidence": 30}
     return {"intent": best, "confidence": min(90, round(100 * scores[best] / total))}
-
-
-def _values(task: AiTask, source: str, facts: Extracted, names: dict[str, str]) -> dict[str, str]:
-    hints = "; ".join(c.sentence for c in facts.commitments[:8]) or "none found"
-    return {
-        "client_name": names["client"],
-        "coach_name": names["coach_name"],
-        "today": date.today().isoformat(),
-        "notes": source,
-        "record": source,
-        "inquiry": source,
-        "hints": hints,
-        "next_session": names.get("next_session", "not booked yet"),
-    }
 
 
 def _unverified(output: str, source: str, today: date) -> tuple[str, ...]:
@@ -416,30 +493,57 @@ def _check_structured(task: AiTask, text: str, schema: dict[str, Any]) -> str:
     return json.dumps(value, indent=2)
 
 
-def run_task(
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything a task needs to generate, read from the vault before the model runs.
+
+    Args:
+        source: the text shown beside the draft (note, transcript, inquiry, record brief,
+            or the goals and cited materials of a learning plan).
+        values: the template's placeholders, filled (client text is wrapped as data later).
+        citations: the passages of the coach's materials the draft may draw on.
+    """
+
+    task: AiTask
+    client_id: int
+    policy: AiPolicy
+    source_kind: str
+    source_ref: str
+    source: str
+    names: dict[str, str]
+    facts: Extracted
+    template: prompts.PromptTemplate
+    values: dict[str, str]
+    citations: list[Passage]
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """What the model (or the rule-based fallback) wrote."""
+
+    output: str
+    model: str
+    model_sha256: str
+    prompt_sha256: str
+    ms: int
+
+
+def prepare(
     vault: Vault,
     task: AiTask,
     client_id: int,
-    host: ModelHost | None,
     note_id: int | None = None,
     text: str | None = None,
-    cancel: threading.Event | None = None,
-    on_piece: Callable[[str], None] | None = None,
-    progress: Progress | None = None,
-) -> Draft:
-    """Write a draft for `task` about a client and store it for review.
-
-    Long notes or transcripts are first condensed part by part (`progress` hears
-    (parts done, parts)), so a 90-minute transcript never overflows the context.
+    session_id: int | None = None,
+) -> Prepared:
+    """Check that the task may run, then gather its source from the vault (db lane).
 
     Raises:
         AiBlockedError: the policy or the client's consent does not allow it.
-        CancelledError: the coach cancelled (nothing is stored).
     """
-    from coachdesk.ai.runtime import CancelledError, Piece
-
     policy = check_may_run(vault, client_id, task)
-    kind, ref, source = _gather(vault, task, client_id, note_id, text)
+    kind, ref, source = _gather(vault, task, client_id, note_id, text, session_id)
     with vault.reading() as session:
         row = session.get(ClientTable, client_id)
         assert row is not None
@@ -448,19 +552,76 @@ def run_task(
     coach = practice.get_profile(vault).coach_name or "Your coach"
     names = {"client": client, "client_first": first, "coach_name": coach}
     today = date.today()
+    citations: list[Passage] = []
+    hints = ""
+    values = {"client_name": client, "coach_name": coach, "today": today.isoformat()}
+    if task is AiTask.LEARNING_PLAN:
+        goals = _goal_lines(vault, client_id)
+        if not goals:
+            raise ValidationError(
+                {"goals": "Set at least one goal first: the plan is built on them."}
+            )
+        citations = rank(_materials(vault, client_id), "\n".join(goals), limit=4)
+        material = _cited(citations) or "(none found: say which materials would help)"
+        source = "Goals:\n" + "\n".join(goals) + "\n\nMaterials:\n" + material
+        values |= {"goals": "\n".join(goals), "materials": material}
     facts = extract(source, today, client_name=client, coach_name=coach)
-    template = prompts.load(task.value)
+    hints = "; ".join(c.sentence for c in facts.commitments[:8]) or "none found"
+    values |= {"notes": source, "record": source, "inquiry": source, "hints": hints}
+    values.setdefault("goals", source)
+    values.setdefault("materials", source)
+    return Prepared(
+        task,
+        client_id,
+        policy,
+        kind,
+        ref,
+        source,
+        names,
+        facts,
+        prompts.load(task.value),
+        values,
+        citations,
+        today,
+    )
+
+
+def _prompt_digest(messages: list[Message]) -> str:
+    return _sha("\n".join(f"{m.role}:{m.content}" for m in messages))
+
+
+def generate(
+    prepared: Prepared,
+    host: ModelHost | None,
+    cancel: threading.Event | None = None,
+    on_piece: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> Generated:
+    """Write the draft's text (llm lane; touches no database). With no host, the
+    rule-based extractor writes it.
+
+    Raises:
+        CancelledError: the coach cancelled.
+    """
+    from coachdesk.ai.runtime import CancelledError
+
+    task, template = prepared.task, prepared.template
     started = time.perf_counter()
     if host is None:
-        output, model, model_hash = _fallback(task, source, facts, names), FALLBACK_MODEL, ""
+        output = _fallback(prepared)
+        prompt = _sha(output)
+        model, model_hash = FALLBACK_MODEL, ""
     else:
-        material = source
+        values = dict(prepared.values)
         if task in (AiTask.SESSION_SUMMARY, AiTask.FOLLOW_UP_EMAIL, AiTask.ACTION_ITEMS):
-            material = condense(host, source, client, cancel, progress, template.max_tokens)
-        messages = prompts.render(template, **_values(task, material, facts, names))
+            client = prepared.names["client"]
+            values["notes"] = condense(
+                host, prepared.source, client, cancel, progress, template.max_tokens
+            )
+        messages = prompts.render(template, **values)
+        prompt = _prompt_digest(messages)
         pieces: list[str] = []
         finish = "stop"
-        piece: Piece
         for piece in host.stream(
             messages,
             cancel=cancel,
@@ -481,7 +642,21 @@ def run_task(
         else:
             output = _check_structured(task, raw, template.json_schema)
         model, model_hash = host.info.name, model_sha256(host.path)
+    if prepared.citations:
+        output += "\n\nDrawn from:\n" + "\n".join(f"- {p.title}" for p in prepared.citations)
     elapsed = int((time.perf_counter() - started) * 1000)
+    return Generated(output, model, model_hash, prompt, elapsed)
+
+
+def store(vault: Vault, prepared: Prepared, made: Generated) -> Draft:
+    """Flag the draft and keep it for review (db lane). Consent and policy are checked
+    again: a withdrawal while the model was writing means nothing is kept.
+
+    Raises:
+        AiBlockedError: consent was withdrawn or the policy changed meanwhile.
+    """
+    task, source, output = prepared.task, prepared.source, made.output
+    policy = check_may_run(vault, prepared.client_id, task)
     escalations = policy.escalations_in(source + "\n" + output)
     if task is AiTask.LEAD_INTENT:
         confidence = int(json.loads(output).get("confidence", 0))
@@ -490,26 +665,26 @@ def run_task(
     flags = DraftFlags(
         topics=tuple(policy.topics_in(source + "\n" + output)),
         escalations=tuple(escalations),
-        unverified=_unverified(output, source, today),
-        fallback=host is None,
+        unverified=_unverified(output, source, prepared.today),
+        fallback=made.model == FALLBACK_MODEL,
     )
     with vault.writing() as session:
         stored = AiDraftTable(
-            client_id=client_id,
+            client_id=prepared.client_id,
             task=task.value,
             status="needs_review" if flags.escalations else "draft",
-            template=template.label,
-            model=model,
-            model_sha256=model_hash,
+            template=prepared.template.label,
+            model=made.model,
+            model_sha256=made.model_sha256,
             policy_version=policy.version,
-            source_kind=kind,
-            source_ref=ref,
+            source_kind=prepared.source_kind,
+            source_ref=prepared.source_ref,
             source=source,
             output=output,
             edited=None,
             flags=flags.to_json(),
             override_note="",
-            generation_ms=elapsed,
+            generation_ms=made.ms,
             created_at=_now(),
         )
         session.add(stored)
@@ -521,14 +696,42 @@ def run_task(
             stored.id,
             f"create:{task.value}",
             [
-                f"template:{template.label}",
-                f"model:{model_hash[:16] or 'rules'}",
+                f"template:{prepared.template.label}",
+                f"model:{made.model_sha256[:16] or 'rules'}",
+                f"prompt:{made.prompt_sha256[:16]}",
                 f"source:{_sha(source)[:16]}",
                 f"output:{_sha(output)[:16]}",
-                f"ms:{elapsed}",
+                f"ms:{made.ms}",
             ],
         )
         return _to_draft(stored)
+
+
+def run_task(
+    vault: Vault,
+    task: AiTask,
+    client_id: int,
+    host: ModelHost | None,
+    note_id: int | None = None,
+    text: str | None = None,
+    cancel: threading.Event | None = None,
+    on_piece: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    session_id: int | None = None,
+) -> Draft:
+    """Write a draft for `task` about a client and store it for review, in one thread
+    (the command line; the app runs the three steps on its db and llm lanes).
+
+    Long notes or transcripts are first condensed part by part (`progress` hears
+    (parts done, parts)), so a 90-minute transcript never overflows the context.
+
+    Raises:
+        AiBlockedError: the policy or the client's consent does not allow it.
+        CancelledError: the coach cancelled (nothing is stored).
+    """
+    prepared = prepare(vault, task, client_id, note_id, text, session_id)
+    made = generate(prepared, host, cancel, on_piece, progress)
+    return store(vault, prepared, made)
 
 
 # Review ----------------------------------------------------------------------------------
@@ -597,3 +800,179 @@ def list_drafts(
         query = query.where(AiDraftTable.client_id == client_id)
     with vault.reading() as session:
         return [_to_draft(r) for r in session.scalars(query)]
+
+
+def approve_many(vault: Vault, draft_ids: list[int]) -> list[Draft]:
+    """Approve several drafts as written, all or none. Drafts the policy says must be read
+    one by one, sent to manual review, or flagged for a prohibited topic are refused."""
+    with vault.writing() as session:
+        policy = compliance.ai_policy(vault)
+        rows = [_row(session, draft_id) for draft_id in draft_ids]
+        for row in rows:
+            task = AiTask(row.task)
+            flags = DraftFlags.from_json(row.flags)
+            if task in policy.review_always or row.status == "needs_review" or flags.topics:
+                raise KnownError(
+                    f"Draft #{row.id} ({task.label.lower()}) must be read and approved on its "
+                    "own; it was left out of the batch."
+                )
+        now = _now()
+        for row in rows:
+            row.status, row.decided_at = "approved", now
+            audit.append(session, vault.actor, "ai_draft", row.id, "approve", ["edit:none", "bulk"])
+        return [_to_draft(r) for r in rows]
+
+
+# What an approved draft becomes -----------------------------------------------------------
+
+
+def _approved(session: Session, draft_id: int, task: AiTask) -> AiDraftTable:
+    """The approved, not yet used draft of `task` (nothing unapproved becomes a record)."""
+    row = session.get(AiDraftTable, draft_id)
+    if row is None:
+        raise NotFoundError(f"There is no draft #{draft_id}.")
+    if row.task != task.value:
+        raise KnownError(f"Draft #{draft_id} is not {task.label.lower()}.")
+    if row.status != "approved":
+        raise KnownError(f"Approve draft #{draft_id} first: nothing is used before you approve it.")
+    if row.applied:
+        raise KnownError(f"Draft #{draft_id} was already used ({row.applied}).")
+    return row
+
+
+def _mark_applied(session: Session, vault: Vault, row: AiDraftTable, applied: str) -> None:
+    row.applied, row.applied_at = applied, _now()
+    audit.append(session, vault.actor, "ai_draft", row.id, "apply", [applied.split(":")[0]])
+
+
+def make_follow_ups(vault: Vault, draft_id: int, days: int = 7) -> list[FollowUp]:
+    """Turn approved action items into follow-ups: the coach's own as they are, the
+    client's as a check-in on them; an item without a due date is due in `days` days."""
+    with vault.reading() as session:
+        row = _approved(session, draft_id, AiTask.ACTION_ITEMS)
+        client_id, text = row.client_id, row.edited or row.output
+    items = json.loads(text)["items"]
+    if not items:
+        raise KnownError("These action items are empty; there is nothing to follow up.")
+    zone = practice.get_profile(vault).time_zone or "UTC"
+    drafts = []
+    for item in items:
+        due = date.fromisoformat(item["due"]) if item["due"] else date.today() + timedelta(days)
+        local = datetime.combine(due, datetime.min.time().replace(hour=9), ZoneInfo(zone))
+        title = item["action"] if item["owner"] == "coach" else f"Check in: {item['action']}"
+        drafts.append(FollowUpDraft(title[:MAX_TITLE], local.astimezone(UTC).replace(tzinfo=None)))
+    made = [crm.add_follow_up(vault, client_id, draft) for draft in drafts]
+    with vault.writing() as session:
+        row = _approved(session, draft_id, AiTask.ACTION_ITEMS)
+        _mark_applied(session, vault, row, "follow_ups:" + ",".join(str(f.id) for f in made))
+    return made
+
+
+def set_objective(vault: Vault, draft_id: int) -> Objective:
+    """Set the lead's objective from an approved lead-intent draft."""
+    with vault.reading() as session:
+        row = _approved(session, draft_id, AiTask.LEAD_INTENT)
+        client_id, text = row.client_id, row.edited or row.output
+    objective = Objective(json.loads(text)["intent"])
+    client = clients.get_client(vault, client_id)
+    clients.update_client(vault, client_id, replace(client.draft(), objective=objective))
+    with vault.writing() as session:
+        row = _approved(session, draft_id, AiTask.LEAD_INTENT)
+        _mark_applied(session, vault, row, f"objective:{objective.value}")
+    return objective
+
+
+def email(vault: Vault, draft_id: int) -> EmailDraft:
+    """An approved follow-up e-mail as an unsent .eml for the coach's mail client. It goes
+    to the address on the client's record, whatever the draft's text says."""
+    with vault.reading() as session:
+        row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL)
+        client_id, text = row.client_id, (row.edited or row.output).strip()
+    client = clients.get_client(vault, client_id)
+    if not client.emails:
+        raise KnownError(f"{client.display_name} has no e-mail address on their record.")
+    subject = "Following up on our session"
+    first, _, rest = text.partition("\n")
+    if first.lower().startswith("subject:"):
+        subject, text = first.split(":", 1)[1].strip() or subject, rest.strip()
+    data = eml.draft(client.display_name, client.emails[0], subject, text)
+    with vault.writing() as session:
+        row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL)
+        _mark_applied(session, vault, row, "email")
+    return EmailDraft(file_name(subject, "eml"), data, client.emails[0], subject)
+
+
+# Impact -------------------------------------------------------------------------------------
+
+# Assumed rates for "minutes saved" (see docs/ARCHITECTURE.md § Assistant): composing
+# text ~19 words a minute (Karat et al., CHI 1999), reading ~238 words a minute (Brysbaert,
+# 2019), and retyping at ~200 characters a minute for each character the coach changed.
+COMPOSE_WPM = 19
+READ_WPM = 238
+EDIT_CPM = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TaskImpact:
+    """How one task's drafts fared.
+
+    Args:
+        acceptance: approved / decided (None before any decision).
+        edit_distance: mean characters changed between draft and approved text.
+        edit_ratio: mean share of the draft changed (0 untouched, 1 rewritten).
+        median_approve_minutes: from the draft to its approval (None before one).
+        minutes_saved: estimated writing time saved on approved drafts, net of reading
+            and editing them.
+    """
+
+    task: AiTask
+    drafts: int
+    approved: int
+    rejected: int
+    pending: int
+    acceptance: float | None
+    edit_distance: float
+    edit_ratio: float
+    median_approve_minutes: float | None
+    minutes_saved: float
+
+
+def _saved_minutes(draft: Draft, distance: int) -> float:
+    words = len(draft.text.split())
+    if draft.task in (AiTask.ACTION_ITEMS, AiTask.LEAD_INTENT):
+        words = len(re.findall(r"[^\W_]+", draft.text)) // 2  # keys and quotes are not typing
+    cost = words / READ_WPM + distance / EDIT_CPM
+    return max(0.0, words / COMPOSE_WPM - cost)
+
+
+def impact_report(vault: Vault) -> list[TaskImpact]:
+    """Per task: acceptance, edits, time to approve and estimated minutes saved."""
+    report = []
+    drafts = list_drafts(vault)
+    for task in AiTask:
+        mine = [d for d in drafts if d.task is task]
+        approved = [d for d in mine if d.status == "approved"]
+        rejected = sum(d.status == "rejected" for d in mine)
+        distances = [Levenshtein.distance(d.output, d.text) for d in approved]
+        ratios = [1 - Levenshtein.normalized_similarity(d.output, d.text) for d in approved]
+        waits = [
+            (d.decided_at - d.created_at).total_seconds() / 60
+            for d in approved
+            if d.decided_at is not None
+        ]
+        decided = len(approved) + rejected
+        report.append(
+            TaskImpact(
+                task,
+                len(mine),
+                len(approved),
+                rejected,
+                len(mine) - decided,
+                len(approved) / decided if decided else None,
+                statistics.fmean(distances) if distances else 0.0,
+                statistics.fmean(ratios) if ratios else 0.0,
+                statistics.median(waits) if waits else None,
+                sum(_saved_minutes(d, n) for d, n in zip(approved, distances, strict=True)),
+            )
+        )
+    return report

@@ -737,3 +737,7 @@ class AiDraftTable(Base):
     generation_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    # What the approved draft became ("follow_ups:4,5", "objective:leadership", "email"),
+    # so one click cannot make it twice.
+    applied: Mapped[str] = mapped_column(Text, default="", server_default="")
+    applied_at: Mapped[datetime | None]

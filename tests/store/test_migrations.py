@@ -67,8 +67,9 @@ def all_clients(vault: Vault) -> list[object]:
 def test_exactly_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1
-    assert head_revision() == script.get_current_head() == "0007"
+    assert head_revision() == script.get_current_head() == "0008"
     assert [r.revision for r in script.walk_revisions()] == [
+        "0008",
         "0007",
         "0006",
         "0005",
@@ -160,7 +161,7 @@ def test_downgrade_and_upgrade_keep_client_rows(vault: Vault) -> None:
     assert sorted(sql(vault, NAMES_AND_EMAILS)) == names_before
 
     migrate_to(vault.engine, "head")
-    assert current_revision(vault.engine) == "0007"
+    assert current_revision(vault.engine) == "0008"
     assert schema_diff(vault.engine) == []
     assert all_clients(vault) == before
     assert clients.list_clients(vault, trashed=True) == before_trash
