@@ -130,6 +130,7 @@ class Draft:
     created_at: datetime
     decided_at: datetime | None
     applied: str = ""
+    client_name: str = ""
 
     @property
     def text(self) -> str:
@@ -792,14 +793,47 @@ def reject(vault: Vault, draft_id: int) -> Draft:
 def list_drafts(
     vault: Vault, status: str | None = None, client_id: int | None = None
 ) -> list[Draft]:
-    """Drafts, newest first."""
-    query = select(AiDraftTable).order_by(AiDraftTable.id.desc())
+    """Drafts, newest first, with their client's name."""
+    query = (
+        select(
+            AiDraftTable, ClientTable.first_name, ClientTable.last_name, ClientTable.preferred_name
+        )
+        .join(ClientTable, ClientTable.id == AiDraftTable.client_id)
+        .order_by(AiDraftTable.id.desc())
+    )
     if status:
         query = query.where(AiDraftTable.status == status)
     if client_id is not None:
         query = query.where(AiDraftTable.client_id == client_id)
     with vault.reading() as session:
-        return [_to_draft(r) for r in session.scalars(query)]
+        return [
+            replace(_to_draft(row), client_name=display_name(first, last, preferred))
+            for row, first, last, preferred in session.execute(query)
+        ]
+
+
+def get_draft(vault: Vault, draft_id: int) -> Draft:
+    """One draft, with its client's name."""
+    with vault.reading() as session:
+        row = session.get(AiDraftTable, draft_id)
+        if row is None:
+            raise NotFoundError(f"There is no draft #{draft_id}.")
+        client = session.get(ClientTable, row.client_id)
+        assert client is not None
+        name = display_name(client.first_name, client.last_name, client.preferred_name)
+        return replace(_to_draft(row), client_name=name)
+
+
+def availability(vault: Vault, client_id: int) -> dict[AiTask, str]:
+    """For each task, why it may not run for this client now ("" when it may)."""
+    reasons: dict[AiTask, str] = {}
+    for task in AiTask:
+        try:
+            check_may_run(vault, client_id, task)
+            reasons[task] = ""
+        except AiBlockedError as exc:
+            reasons[task] = exc.message
+    return reasons
 
 
 def approve_many(vault: Vault, draft_ids: list[int]) -> list[Draft]:
