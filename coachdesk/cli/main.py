@@ -292,7 +292,7 @@ def _ai(args: argparse.Namespace) -> int:
     # Loaded on demand: llama.cpp and the GGUF reader are not needed for anything else.
     from coachdesk.cli import ai
 
-    if args.action in ("run", "drafts"):
+    if args.action in ("run", "drafts", "report"):
         return _with_vault(ai.cmd_ai_vault)(args)
     return ai.cmd_ai(args)
 

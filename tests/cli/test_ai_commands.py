@@ -100,3 +100,68 @@ def test_run_list_approve_reject_as_a_script_would(
     assert code == 0, err
     code, _, err = cli(capsys, folder, "ai", "drafts", "reject", str(draft["id"]))
     assert code == 1 and "already approved" in err
+
+
+def test_drafts_become_records_only_once_approved_and_the_report_counts_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "vault"
+    vault = vaults.create_vault(folder, PASSPHRASE, "test", kdf=FAST_KDF_FOR_TESTS)
+    try:
+        draft = sample_draft(1, first_name="Ada", preferred_name="", emails=("ada@example.org",))
+        ada = clients.create_client(vault, draft).id
+        compliance.give_consent(vault, ada, Purpose.AI_ASSISTANCE, ConsentMethod.EMAIL)
+        text = "Ada will update her CV by Friday. I will send two job ads."
+        crm.add_note(vault, ada, NoteDraft(NoteKind.SESSION, date.today(), text))
+    finally:
+        vault.close()
+    monkeypatch.setenv("COACHDESK_PASSPHRASE", PASSPHRASE)
+    ids = {}
+    for task in ("action_items", "follow_up_email", "session_summary", "session_prep"):
+        code, out, err = cli(
+            capsys, folder, "ai", "run", task, "--client", str(ada), "--no-model", "--json"
+        )
+        assert code == 0, err
+        ids[task] = json.loads(out)["id"]
+    code, _, err = cli(capsys, folder, "ai", "drafts", "use", str(ids["action_items"]))
+    assert code == 1 and "Approve draft" in err
+    mail = tmp_path / "follow-up.eml"
+    code, _, err = cli(
+        capsys, folder, "ai", "drafts", "use", str(ids["follow_up_email"]), "--out", str(mail)
+    )
+    assert code == 1 and "Approve draft" in err and not mail.exists()
+
+    # The follow-up e-mail is always read on its own: it cannot go in a batch.
+    batch = ("ai", "drafts", "approve", str(ids["action_items"]), str(ids["follow_up_email"]))
+    code, _, err = cli(capsys, folder, *batch)
+    assert code == 1 and "must be read and approved on its own" in err
+    batch = ("ai", "drafts", "approve", str(ids["action_items"]), str(ids["session_summary"]))
+    code, out, err = cli(capsys, folder, *batch)
+    assert code == 0 and "Approved 2 drafts" in out, err
+    assert cli(capsys, folder, "ai", "drafts", "approve", str(ids["follow_up_email"]))[0] == 0
+    code, _, err = cli(capsys, folder, "ai", "drafts", "reject", str(ids["session_prep"]))
+    assert code == 0, err
+
+    code, out, err = cli(capsys, folder, "ai", "drafts", "use", str(ids["action_items"]))
+    assert code == 0 and "Made 2 follow-ups" in out, err
+    code, _, err = cli(capsys, folder, "ai", "drafts", "use", str(ids["action_items"]))
+    assert code == 1 and "already used" in err
+    code, out, err = cli(
+        capsys, folder, "ai", "drafts", "use", str(ids["follow_up_email"]), "--out", str(mail)
+    )
+    assert code == 0 and "ada@example.org" in out, err
+    assert "To: Ada" in mail.read_text() and "<ada@example.org>" in mail.read_text()
+
+    code, out, err = cli(capsys, folder, "ai", "drafts", "show", str(ids["action_items"]), "--json")
+    shown = json.loads(out)
+    assert shown["applied"].startswith("follow_ups:") and "update her CV" in shown["source"]
+
+    code, out, err = cli(capsys, folder, "ai", "report", "--json")
+    assert code == 0, err
+    report = {r["task"]: r for r in json.loads(out)}
+    assert report["action_items"]["acceptance"] == 1.0
+    assert report["session_prep"]["acceptance"] == 0.0
+    assert report["follow_up_email"]["approved"] == 1
+    assert report["session_summary"]["minutes_saved"] > 0
+    code, out, _ = cli(capsys, folder, "ai", "report")
+    assert "Session summaries" in out and "Estimated time saved" in out
