@@ -131,6 +131,7 @@ class Draft:
     decided_at: datetime | None
     applied: str = ""
     client_name: str = ""
+    source_ref: str = ""
 
     @property
     def text(self) -> str:
@@ -156,6 +157,7 @@ def _to_draft(row: AiDraftTable) -> Draft:
         row.created_at,
         row.decided_at,
         row.applied,
+        source_ref=row.source_ref,
     )
 
 
