@@ -184,7 +184,8 @@ def test_bulk_approval_leaves_out_nothing_silently(vault: Vault, ada: int) -> No
     assert {d.status for d in assistant.list_drafts(vault)} == {"draft"}
     approved = assistant.approve_many(vault, [summary.id, items.id])
     assert [d.status for d in approved] == ["approved", "approved"]
-    crm.add_note(vault, ada, NoteDraft(NoteKind.SESSION, date.today(), "She says she feels hopeless."))
+    low = NoteDraft(NoteKind.SESSION, date.today(), "She says she feels hopeless.")
+    crm.add_note(vault, ada, low)
     escalated = assistant.run_task(vault, AiTask.SESSION_SUMMARY, ada, None)
     assert escalated.status == "needs_review"
     with pytest.raises(KnownError, match="on its own"):
