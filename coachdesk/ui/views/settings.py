@@ -28,6 +28,7 @@ from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
 from coachdesk.ui.ops import UnlockMode, VaultOps
 from coachdesk.ui.passphrase_fields import NewPassphraseFields
+from coachdesk.ui.views.ai_settings import AiSettings
 from coachdesk.ui.views.schedule_settings import ScheduleSettingsSection
 from coachdesk.ui.widgets import (
     ERROR_COLOR,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from coachdesk.store.keychain import KeychainStatus, SecretStore
     from coachdesk.store.keys import KdfParams
     from coachdesk.store.vault import Vault
+    from coachdesk.ui.assistant_ops import AiOps
 
 AUTO_LOCK_SAVE_DELAY_MS = 600
 PAPER_LABELS = {"A4": "A4 (most of the world)", "Letter": "Letter (US and Canada)"}
@@ -107,6 +109,7 @@ class SettingsView(QWidget):
         secrets: the keychain (remember / forget the key).
         kdf: key-derivation cost for a new passphrase (None: the default).
         parent: the owning widget.
+        ai: the assistant's operations; when given, the Assistant section is shown.
 
     Signals:
         auto_lock_changed: the new idle time in minutes (0: never), once stored.
@@ -122,6 +125,7 @@ class SettingsView(QWidget):
         secrets: SecretStore,
         kdf: KdfParams | None = None,
         parent: QWidget | None = None,
+        ai: AiOps | None = None,
     ) -> None:
         super().__init__(parent)
         self._ops = ops
@@ -245,6 +249,13 @@ class SettingsView(QWidget):
         layout.addWidget(self.schedule)
         layout.addSpacing(8)
         layout.addWidget(separator())
+
+        self.assistant: AiSettings | None = None
+        if ai is not None:
+            self.assistant = AiSettings(ai)
+            layout.addWidget(self.assistant)
+            layout.addSpacing(8)
+            layout.addWidget(separator())
 
         layout.addWidget(heading("Vault", 2))
         vault_form = QFormLayout()
@@ -483,10 +494,12 @@ class SettingsView(QWidget):
         )
 
     def flush(self) -> None:
-        """Save a pending auto-lock change now (before locking or quitting)."""
+        """Save a pending auto-lock (or assistant) change now (before locking or quitting)."""
         if self._auto_lock_timer.isActive():
             self._auto_lock_timer.stop()
             self._on_auto_lock_timer()
+        if self.assistant is not None:
+            self.assistant.flush()
 
     def hideEvent(self, event: object) -> None:
         """Leaving Settings saves what is pending."""
