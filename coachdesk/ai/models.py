@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from coachdesk.domain.errors import KnownError
@@ -85,11 +86,21 @@ def _field(reader: object, key: str) -> object:
 
 
 def inspect_model(path: Path) -> ModelInfo:
-    """Read a model file's header; ModelError says plainly what is wrong with it."""
-    from gguf import GGUFReader
+    """Read a model file's header; ModelError says plainly what is wrong with it.
 
+    The reading is kept per file version (path, size, modification time): GGUFReader maps
+    every tensor, which takes seconds for a large model.
+    """
     if not path.is_file():
         raise ModelError(f"There is no model file at “{path}”.")
+    stat = path.stat()
+    return _inspect(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _inspect(path: Path, size: int, mtime_ns: int) -> ModelInfo:
+    from gguf import GGUFReader
+
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic != GGUF_MAGIC:

@@ -464,19 +464,29 @@ def _unverified(output: str, source: str, today: date) -> tuple[str, ...]:
     said = extract(source, today)
     made = extract(output, today)
     known = {x.lower() for x in (*said.links, *said.emails, *said.numbers)}
-    return tuple(
-        dict.fromkeys(
-            x for x in (*made.links, *made.emails, *made.numbers) if x.lower() not in known
-        )
-    )
+    found: dict[str, str] = {}
+    for item in (*made.links, *made.emails, *made.numbers):
+        if item.lower() not in known:
+            found.setdefault(item.lower(), item)
+    return tuple(found.values())
 
 
-def _check_structured(task: AiTask, text: str, schema: dict[str, Any]) -> str:
+def _check_structured(task: AiTask, text: str, schema: dict[str, Any], edited: bool = False) -> str:
     """Structured output parsed and validated (a cut or invalid reply is an error)."""
     try:
         value = json.loads(text)
         jsonschema.validate(value, schema)
-    except (ValueError, jsonschema.ValidationError):
+    except ValueError as exc:
+        if edited:
+            raise KnownError(f"Your edit is not valid JSON any more: {exc}.") from None
+        raise KnownError(
+            f"The model's {task.label.lower()} did not come out as valid data; try again, or "
+            "choose a larger model in Settings."
+        ) from None
+    except jsonschema.ValidationError as exc:
+        if edited:
+            where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
+            raise KnownError(f"Your edit does not fit ({where}): {exc.message}.") from None
         raise KnownError(
             f"The model's {task.label.lower()} did not come out as valid data; try again, or "
             "choose a larger model in Settings."
@@ -765,7 +775,7 @@ def approve(
             edited = None
         schema = prompts.load(row.task).json_schema
         if edited is not None and schema is not None:
-            _check_structured(AiTask(row.task), edited, schema)
+            _check_structured(AiTask(row.task), edited, schema, edited=True)
         row.edited = edited
         row.override_note = override_note.strip()
         row.status = "approved"
@@ -862,8 +872,9 @@ def approve_many(vault: Vault, draft_ids: list[int]) -> list[Draft]:
 # What an approved draft becomes -----------------------------------------------------------
 
 
-def _approved(session: Session, draft_id: int, task: AiTask) -> AiDraftTable:
-    """The approved, not yet used draft of `task` (nothing unapproved becomes a record)."""
+def _approved(session: Session, draft_id: int, task: AiTask, again: bool = False) -> AiDraftTable:
+    """The approved, not yet used draft of `task` (nothing unapproved becomes a record);
+    `again`: one already used may be used again (an e-mail handed off a second time)."""
     row = session.get(AiDraftTable, draft_id)
     if row is None:
         raise NotFoundError(f"There is no draft #{draft_id}.")
@@ -871,7 +882,7 @@ def _approved(session: Session, draft_id: int, task: AiTask) -> AiDraftTable:
         raise KnownError(f"Draft #{draft_id} is not {task.label.lower()}.")
     if row.status != "approved":
         raise KnownError(f"Approve draft #{draft_id} first: nothing is used before you approve it.")
-    if row.applied:
+    if row.applied and not again:
         raise KnownError(f"Draft #{draft_id} was already used ({row.applied}).")
     return row
 
@@ -920,9 +931,10 @@ def set_objective(vault: Vault, draft_id: int) -> Objective:
 
 def email(vault: Vault, draft_id: int) -> EmailDraft:
     """An approved follow-up e-mail as an unsent .eml for the coach's mail client. It goes
-    to the address on the client's record, whatever the draft's text says."""
+    to the address on the client's record, whatever the draft's text says. It can be made
+    again (the mail app may not have opened it); it is a draft, not a record."""
     with vault.reading() as session:
-        row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL)
+        row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL, again=True)
         client_id, text = row.client_id, (row.edited or row.output).strip()
     client = clients.get_client(vault, client_id)
     if not client.emails:
@@ -933,8 +945,11 @@ def email(vault: Vault, draft_id: int) -> EmailDraft:
         subject, text = first.split(":", 1)[1].strip() or subject, rest.strip()
     data = eml.draft(client.display_name, client.emails[0], subject, text)
     with vault.writing() as session:
-        row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL)
-        _mark_applied(session, vault, row, "email")
+        row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL, again=True)
+        if row.applied:
+            audit.append(session, vault.actor, "ai_draft", row.id, "apply", ["email", "again"])
+        else:
+            _mark_applied(session, vault, row, "email")
     return EmailDraft(file_name(subject, "eml"), data, client.emails[0], subject)
 
 

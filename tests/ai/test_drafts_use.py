@@ -171,8 +171,18 @@ def test_the_email_goes_to_the_recorded_address_whatever_the_draft_says(
         "<ada@example.org>"
     )
     assert message["Subject"] == "Next steps" and mail.to == "ada@example.org"
-    with pytest.raises(KnownError, match="already used"):
-        assistant.email(vault, draft.id)
+    assert assistant.get_draft(vault, draft.id).applied == "email"
+    again = assistant.email(vault, draft.id)  # the mail app did not open it: once more
+    assert email.message_from_bytes(again.data)["To"].endswith("<ada@example.org>")
+
+
+def test_an_edit_that_breaks_the_structure_says_what_is_wrong(vault: Vault, ada: int) -> None:
+    draft = assistant.run_task(vault, AiTask.ACTION_ITEMS, ada, None)
+    with pytest.raises(KnownError, match="Your edit is not valid JSON"):
+        assistant.approve(vault, draft.id, '{"items": [')
+    with pytest.raises(KnownError, match=r"Your edit does not fit \(items/0\)"):
+        assistant.approve(vault, draft.id, '{"items": [{"action": "x"}]}')
+    assert assistant.get_draft(vault, draft.id).status == "draft"
 
 
 def test_bulk_approval_leaves_out_nothing_silently(vault: Vault, ada: int) -> None:

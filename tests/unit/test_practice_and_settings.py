@@ -12,6 +12,7 @@ from coachdesk.domain.errors import ValidationError
 from coachdesk.domain.practice import PracticeProfile
 from coachdesk.settings import (
     AI_CONTEXT,
+    AI_IDLE_MINUTES,
     AI_MODEL,
     AI_THREADS,
     AUTO_LOCK_MINUTES,
@@ -133,6 +134,7 @@ def test_registry_declares_each_setting_once() -> None:
         "ai_model": AI_MODEL,
         "ai_threads": AI_THREADS,
         "ai_context": AI_CONTEXT,
+        "ai_idle_minutes": AI_IDLE_MINUTES,
         "last_vault": LAST_VAULT,
     }
     for setting in REGISTRY.values():
