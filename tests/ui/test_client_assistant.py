@@ -85,14 +85,16 @@ def add_client(
     return client
 
 
-def assistant_tab(qtbot: QtBot, ops: VaultOps, ai: AiOps, client: Client) -> ClientAssistant:
-    """The tab, shown, with what may run loaded."""
+def assistant_tab(
+    qtbot: QtBot, ops: VaultOps, ai: AiOps, client: Client, timeout: int = WAIT_MS
+) -> ClientAssistant:
+    """The tab, shown, with what may run and the model's state loaded."""
     view = ClientAssistant(ops, ai)
     qtbot.addWidget(view)
     view.resize(1000, 760)
     view.show()
     view.set_client(client)
-    qtbot.waitUntil(lambda: view.data is not None and view.model is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.data is not None and view.model is not None, timeout=timeout)
     return view
 
 
@@ -294,7 +296,7 @@ def test_a_real_model_streams_a_summary_into_the_review_queue(
     qtbot: QtBot, ops: VaultOps, real_ai: AiOps
 ) -> None:
     client = add_client(qtbot, ops)
-    view = assistant_tab(qtbot, ops, real_ai, client)
+    view = assistant_tab(qtbot, ops, real_ai, client, MODEL_WAIT_MS)
     assert view.where.text().startswith("Drafts are written on this laptop by ")
     assert view.model_banner.isHidden()
     pick(qtbot, view, AiTask.SESSION_SUMMARY)
@@ -320,7 +322,7 @@ def test_cancelling_a_real_model_after_the_first_piece_keeps_nothing(
     qtbot: QtBot, ops: VaultOps, real_ai: AiOps
 ) -> None:
     client = add_client(qtbot, ops)
-    view = assistant_tab(qtbot, ops, real_ai, client)
+    view = assistant_tab(qtbot, ops, real_ai, client, MODEL_WAIT_MS)
     pick(qtbot, view, AiTask.SESSION_SUMMARY)
     write(qtbot, view)
     qtbot.waitUntil(lambda: bool(view.output.toPlainText()), timeout=MODEL_WAIT_MS)
