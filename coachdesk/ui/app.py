@@ -581,6 +581,8 @@ class AppController(QObject):
             self._opening.cancel()
         self.idle.dispose()
         self.handoff_timer.stop()
+        if self.main_window is not None:
+            self.main_window.ai.shutdown()
         self.ops.close()
         self.lane.shutdown(wait=True)
         try:

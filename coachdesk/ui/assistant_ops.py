@@ -103,6 +103,8 @@ class AiOps(QObject):
         self.lane = Lane("llm", self)
         self.lane.busy_changed.connect(self.busy_changed)
         self._host: ModelHost | None = None
+        self._runs: list[DraftRun] = []
+        ops.closed.connect(self.cancel_all)
         self._idle = QTimer(self)
         self._idle.setInterval(IDLE_CHECK_MS)
         self._idle.timeout.connect(self._on_idle_check)
@@ -170,6 +172,8 @@ class AiOps(QObject):
         from coachdesk.services import assistant
 
         run = DraftRun(owner or self)
+        self._runs.append(run)
+        run.finished.connect(lambda: self._runs.remove(run) if run in self._runs else None)
 
         def alive() -> bool:
             return shiboken6.isValid(run) and not run.done
@@ -209,14 +213,17 @@ class AiOps(QObject):
                 )
 
             def keep(made: Generated) -> None:
-                if alive():
-                    self.ops.run(
-                        lambda vault: assistant.store(vault, prepared, made),
-                        on_done=stored,
-                        on_error=failed,
-                        changes="ai_draft",
-                        context="keeping the draft",
-                    )
+                if not alive():
+                    return
+                job = self.ops.run(
+                    lambda vault: assistant.store(vault, prepared, made),
+                    on_done=stored,
+                    on_error=failed,
+                    changes="ai_draft",
+                    context="keeping the draft",
+                )
+                if job is None:  # locked while the model wrote: nothing is kept
+                    cancelled()
 
             def progressed(done: int, total: int) -> None:
                 if alive():
@@ -242,8 +249,20 @@ class AiOps(QObject):
             QTimer.singleShot(0, cancelled)
         return run
 
+    @Slot()
+    def cancel_all(self) -> None:
+        """Stop every draft being written (the vault is locking)."""
+        for run in list(self._runs):
+            run.cancel()
+
+    @property
+    def writing(self) -> bool:
+        """Whether a draft is being written now."""
+        return bool(self._runs)
+
     def shutdown(self) -> None:
-        """Stop the llm lane (a draft in progress is cancelled by its run) and free the model."""
+        """Cancel drafts in progress, stop the llm lane and free the model."""
+        self.cancel_all()
         self._idle.stop()
         host, self._host = self._host, None
         if host is not None:

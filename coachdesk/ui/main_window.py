@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from coachdesk import APP_NAME, __version__
+from coachdesk.settings import MachineSettings
+from coachdesk.ui.assistant_ops import AiOps
 from coachdesk.ui.ops import UnlockMode, VaultOps
 from coachdesk.ui.widgets import heading, muted
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from coachdesk.ui.views.calendar import CalendarView
     from coachdesk.ui.views.clients import ClientsView
     from coachdesk.ui.views.compliance import ComplianceView
+    from coachdesk.ui.views.drafts import DraftsView
     from coachdesk.ui.views.due import DueView
     from coachdesk.ui.views.pipeline import PipelineView
     from coachdesk.ui.views.settings import SettingsView
@@ -76,6 +79,7 @@ class Areas:
     calendar: CalendarView
     billing: BillingView
     documents: TemplatesView
+    drafts: DraftsView
     trash: TrashView
     compliance: ComplianceView
     audit: AuditView  # a tab of the Compliance area
@@ -148,10 +152,24 @@ class MainWindow(QMainWindow):
         "Calendar",
         "Offers & billing",
         "Documents",
+        "Assistant",
         "Trash",
         "Compliance",
         "Settings",
     )
+    # Trash is reached from the sidebar and the File menu; the number keys go to the rest.
+    SHORTCUTS = {
+        "Clients": "Ctrl+1",
+        "Pipeline": "Ctrl+2",
+        "Due": "Ctrl+3",
+        "At risk": "Ctrl+4",
+        "Calendar": "Ctrl+5",
+        "Offers & billing": "Ctrl+6",
+        "Documents": "Ctrl+7",
+        "Assistant": "Ctrl+8",
+        "Compliance": "Ctrl+9",
+        "Settings": "Ctrl+,",
+    }
 
     def __init__(
         self,
@@ -165,6 +183,7 @@ class MainWindow(QMainWindow):
         self._secrets = secrets
         self._kdf = kdf
         self._window_settings = window_settings
+        self.ai = AiOps(ops, MachineSettings(), self)
         self._undo: Callable[[], None] | None = None
         self._areas: Areas | None = None
         self._palette: SearchPalette | None = None
@@ -240,6 +259,7 @@ class MainWindow(QMainWindow):
         from coachdesk.ui.views.calendar import CalendarView
         from coachdesk.ui.views.clients import ClientsView
         from coachdesk.ui.views.compliance import ComplianceView
+        from coachdesk.ui.views.drafts import DraftsView
         from coachdesk.ui.views.due import DueView
         from coachdesk.ui.views.pipeline import PipelineView
         from coachdesk.ui.views.settings import SettingsView
@@ -248,17 +268,18 @@ class MainWindow(QMainWindow):
 
         ops = self._ops
         areas = Areas(
-            ClientsView(ops),
+            ClientsView(ops, self.ai),
             PipelineView(ops),
             DueView(ops),
             AtRiskView(ops),
             CalendarView(ops),
             BillingView(ops),
             TemplatesView(ops),
+            DraftsView(ops),
             TrashView(ops),
             ComplianceView(ops),
             AuditView(ops),
-            SettingsView(ops, self._secrets, self._kdf),
+            SettingsView(ops, self._secrets, self._kdf, ai=self.ai),
         )
         areas.compliance.tabs.addTab(areas.audit, "Audit trail")
         self._areas = areas
@@ -270,6 +291,7 @@ class MainWindow(QMainWindow):
             areas.calendar,
             areas.billing,
             areas.documents,
+            areas.drafts,
             areas.trash,
             areas.compliance,
             areas.settings,
@@ -287,6 +309,7 @@ class MainWindow(QMainWindow):
             areas.calendar,
             areas.billing,
             areas.documents,
+            areas.drafts,
             areas.trash,
             areas.compliance,
             areas.settings,
@@ -296,6 +319,8 @@ class MainWindow(QMainWindow):
         for view in (areas.pipeline, areas.due, areas.at_risk, areas.billing):
             view.open_client_requested.connect(self.open_client)
         areas.calendar.open_client_requested.connect(self._on_session_client)
+        areas.drafts.client_requested.connect(self.open_client)
+        areas.clients.page.draft_requested.connect(self.review_draft)
         areas.clients.page.sessions.settings_requested.connect(lambda: self.show_area("Settings"))
         areas.clients.loaded.connect(self.clients_loaded)
         areas.settings.auto_lock_changed.connect(self.auto_lock_changed)
@@ -340,6 +365,16 @@ class MainWindow(QMainWindow):
     def trash(self) -> TrashView:
         """The Trash area."""
         return self.build_areas().trash
+
+    @property
+    def drafts(self) -> DraftsView:
+        """The Assistant area: the review queue and the impact report."""
+        return self.build_areas().drafts
+
+    def review_draft(self, draft_id: int) -> None:
+        """Show a draft in the review queue."""
+        self.show_area("Assistant")
+        self.drafts.show_draft(draft_id)
 
     @property
     def compliance(self) -> ComplianceView:
@@ -442,9 +477,9 @@ class MainWindow(QMainWindow):
             self.export_action,
             self.trash_menu_action,
         ]
-        for i, name in enumerate(self.AREAS, start=1):
-            shortcut = f"Ctrl+{i}" if i <= 9 else "Ctrl+,"  # Settings, as on macOS
-            go_to = self._action(name, shortcut, lambda _c=False, n=name: self.show_area(n))
+        for name in self.AREAS:
+            go = lambda _c=False, n=name: self.show_area(n)  # noqa: E731
+            go_to = self._action(name, self.SHORTCUTS.get(name, ""), go)
             go_menu.addAction(go_to)
             self._vault_actions.append(go_to)
 

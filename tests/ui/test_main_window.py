@@ -35,6 +35,7 @@ def test_sidebar_lists_only_the_areas_that_exist(window: MainWindow) -> None:
         "Calendar",
         "Offers & billing",
         "Documents",
+        "Assistant",
         "Trash",
         "Compliance",
         "Settings",
@@ -60,6 +61,8 @@ def test_keyboard_moves_between_areas(qtbot: QtBot, window: MainWindow) -> None:
     assert window.current_area == "Calendar"
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
     assert window.current_area == "Documents"
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    assert window.current_area == "Assistant"
     qtbot.keyClick(window, Qt.Key.Key_9, CTRL)
     assert window.current_area == "Compliance"
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)

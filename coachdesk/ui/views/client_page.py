@@ -78,6 +78,7 @@ from coachdesk.ui.models.crm_lists import (
     utc_now,
 )
 from coachdesk.ui.ops import VaultOps
+from coachdesk.ui.views.client_assistant import ClientAssistant
 from coachdesk.ui.views.client_documents import ClientDocuments, list_documents
 from coachdesk.ui.views.client_privacy import ClientPrivacy
 from coachdesk.ui.views.client_sessions import ClientSessions, SessionsData, load_sessions
@@ -85,10 +86,20 @@ from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, separat
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
+    from coachdesk.ui.assistant_ops import AiOps
 
-TABS = ("overview", "notes", "goals", "follow_ups", "documents", "sessions", "privacy")
+TABS = (
+    "overview",
+    "notes",
+    "goals",
+    "follow_ups",
+    "documents",
+    "sessions",
+    "assistant",
+    "privacy",
+)
 # Tabs that load their own data when shown (LazyView); the page only hands them the client.
-SELF_LOADING = frozenset({"privacy"})
+SELF_LOADING = frozenset({"assistant", "privacy"})
 TAB_TITLES = {
     "overview": "Overview",
     "notes": "Notes",
@@ -96,6 +107,7 @@ TAB_TITLES = {
     "follow_ups": "Follow-ups",
     "documents": "Documents",
     "sessions": "Sessions",
+    "assistant": "Assistant",
     "privacy": "Privacy",
 }
 SELECT_ROW = (
@@ -528,9 +540,11 @@ class ClientPage(QWidget):
 
     Args:
         ops: the vault operations.
+        ai: the assistant's operations (None: one of its own, for tests of other tabs).
         parent: the owning widget.
 
     Signals:
+        draft_requested: a draft's id the coach wants to review.
         back_requested: return to the list.
         edit_requested: the shown client's id.
         trash_requested: the shown client's id.
@@ -540,6 +554,7 @@ class ClientPage(QWidget):
     """
 
     back_requested = Signal()
+    draft_requested = Signal(int)
     erased = Signal(int)
     edit_requested = Signal(int)
     trash_requested = Signal(int)
@@ -567,7 +582,9 @@ class ClientPage(QWidget):
     )
     FIELDS = RELATIONSHIP + CONTACT
 
-    def __init__(self, ops: VaultOps, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ops: VaultOps, ai: AiOps | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._ops = ops
         self.client: Client | None = None
@@ -630,6 +647,16 @@ class ClientPage(QWidget):
         self.sessions = ClientSessions(ops)
         self.sessions.notice.connect(self.notice)
         self.tabs.addTab(self.sessions, TAB_TITLES["sessions"])
+        if ai is None:
+            from coachdesk.settings import MachineSettings
+            from coachdesk.ui.assistant_ops import AiOps
+
+            ai = AiOps(ops, MachineSettings(), self)
+        self.assistant = ClientAssistant(ops, ai)
+        self.assistant.notice.connect(self.notice)
+        self.assistant.review_requested.connect(self.draft_requested)
+        self.assistant.privacy_requested.connect(lambda: self.show_tab("privacy"))
+        self.tabs.addTab(self.assistant, TAB_TITLES["assistant"])
         self.privacy = ClientPrivacy(ops)
         self.privacy.notice.connect(self.notice)
         self.privacy.erased.connect(self.erased)
@@ -936,6 +963,7 @@ class ClientPage(QWidget):
                 self.tabs.setCurrentIndex(0)
         self.sessions.set_client(client)
         self.documents.set_client(client)
+        self.assistant.set_client(client)
         self.privacy.set_client(client)
         self._refresh()
 
@@ -1072,6 +1100,7 @@ class ClientPage(QWidget):
         self.follow_up_model.clear()
         self.sessions.clear()
         self.documents.clear()
+        self.assistant.clear()
         self.privacy.clear()
         self.note_preview.clear()
         self.goal_detail.clear()

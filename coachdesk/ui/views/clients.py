@@ -58,6 +58,7 @@ from coachdesk.ui.widgets import EmptyState, heading, list_table, muted
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
+    from coachdesk.ui.assistant_ops import AiOps
 
 SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -252,6 +253,7 @@ class ClientsView(QWidget):
 
     Args:
         ops: the vault operations.
+        ai: the assistant's operations, for the client page (None: the page makes its own).
         parent: the owning widget.
 
     Signals:
@@ -266,7 +268,9 @@ class ClientsView(QWidget):
 
     LIST, PAGE = 0, 1
 
-    def __init__(self, ops: VaultOps, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ops: VaultOps, ai: AiOps | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._ops = ops
         self._loaded_once = False
@@ -372,7 +376,7 @@ class ClientsView(QWidget):
         list_layout.addWidget(self.selection_bar)
         list_layout.addWidget(self.content, 1)
 
-        self.page = ClientPage(self._ops)
+        self.page = ClientPage(self._ops, ai)
         self.page.back_requested.connect(self.show_list)
         self.page.erased.connect(lambda _client_id: self.show_list())
         self.page.edit_requested.connect(self.edit_client)
