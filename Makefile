@@ -53,6 +53,7 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/scheduling.py
 	$(BIN)/python bench/compliance.py
 	$(BIN)/python bench/ai.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ai_gui.py
 
 installer: install
 	$(BIN)/pyinstaller --noconfirm build_installer.spec

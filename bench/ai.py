@@ -10,6 +10,7 @@ memory (RSS). Medians over repeats, with spread. Asserts nothing. See bench/READ
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -40,6 +41,25 @@ REQUEST = [
         "roles by Friday, and I will send her a list of recruiters.",
     ),
 ]
+
+
+def rss_mb() -> float | None:
+    """The resident memory now (Linux), or None where /proc is not there."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1_048_576
+
+
+def peak_mb() -> float:
+    """The peak resident memory so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1_048_576 if sys.platform == "darwin" else peak / 1024
+
+
+def mb(value: float | None) -> str:
+    return f"{'n/a':>8}" if value is None else f"{value:8.1f}"
 
 
 def spread(values: list[float]) -> str:
@@ -107,9 +127,11 @@ def main() -> None:
 
     path = default_model_path()
     host = ModelHost(path, context=2048, threads=args.threads)
+    rss_before = rss_mb()
     start = time.perf_counter()
     host.load()
     load = time.perf_counter() - start
+    rss_loaded = rss_mb()
     from llama_cpp import Llama
 
     direct = Llama(
@@ -138,7 +160,7 @@ def main() -> None:
             print(f"  note: {h_pieces} pieces through the host, {d_pieces} direct")
     ratios = [h / d for h, d in zip(host_times, direct_times, strict=True)]
     cancels = [cancel_latency(host) * 1000 for _ in range(args.repeats)]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(f"model {path.name}, {args.tokens} tokens, {args.threads} threads")
     print(f"{'step':<44}{'median':>8}  spread")
     print(f"{'load (ms)':<44}{load * 1000:8.1f}")
@@ -150,10 +172,15 @@ def main() -> None:
     print(f"{'ratio host / alone (target <= 1.10)':<44}{statistics.median(ratios):8.3f}")
     print(f"{'Cancel to stream end (ms)':<44}{spread(cancels)}")
     print(f"{'peak memory, both models loaded (MB)':<44}{peak:8.1f}")
+    print(f"{'RSS before the model is loaded (MB)':<44}{mb(rss_before)}")
+    print(f"{'RSS with the model loaded (MB)':<44}{mb(rss_loaded)}")
     del direct
     if args.transcript_words:
         long_transcript(host, args.transcript_words)
+    print(f"{'RSS at the end, one model loaded (MB)':<44}{mb(rss_mb())}")
     host.unload()
+    print(f"{'RSS after unloading it (MB)':<44}{mb(rss_mb())}")
+    print(f"{'peak memory over the whole run (MB)':<44}{peak_mb():8.1f}")
 
 
 def long_transcript(host: ModelHost, words: int) -> None:
