@@ -2,17 +2,21 @@
 
 A model is checked before llama.cpp is asked to load it, so every problem gets a
 sentence the coach can act on: not a GGUF file, damaged or cut short, too big for
-the free memory. The header is read with the `gguf` package (llama.cpp's own
-reader), which maps the file rather than reading it.
+the free memory. Only the header is read, by the small reader below (after the GGUF
+specification, ggml's docs/gguf.md): the `gguf` package's GGUFReader maps every tensor and
+builds the whole vocabulary as numpy objects, which held the GIL for up to 0.8 s at a time
+and stalled the GUI (measured by bench/ai_gui.py); this reader skips the arrays unread.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from coachdesk.domain.errors import KnownError
 from coachdesk.paths import resource_path
@@ -80,11 +84,6 @@ def available_memory() -> int | None:
     return None
 
 
-def _field(reader: object, key: str) -> object:
-    field = reader.fields.get(key)  # type: ignore[attr-defined]
-    return field.contents() if field is not None else None
-
-
 def inspect_model(path: Path) -> ModelInfo:
     """Read a model file's header; ModelError says plainly what is wrong with it.
 
@@ -97,10 +96,99 @@ def inspect_model(path: Path) -> ModelInfo:
     return _inspect(path, stat.st_size, stat.st_mtime_ns)
 
 
+# GGUF value types: their struct format, or None for strings (8) and arrays (9).
+_SCALARS = {
+    0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q",
+    12: "<d",
+}  # fmt: skip
+_STRING, _ARRAY = 8, 9
+_MAX_KEYS = 100_000
+_WANTED = ("general.architecture", "general.name", "general.size_label")
+
+
+class _Header:
+    """Reads the fields of a GGUF header it is asked for; skips arrays without building them."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+
+    def take(self, fmt: str) -> Any:
+        size = struct.calcsize(fmt)
+        data = self.fh.read(size)
+        if len(data) != size:
+            raise EOFError("the file ends inside its header")
+        return struct.unpack(fmt, data)[0]
+
+    def text(self) -> str:
+        length = self.take("<Q")
+        if length > 1 << 24:
+            raise ValueError("a string in the header is impossibly long")
+        data = self.fh.read(length)
+        if len(data) != length:
+            raise EOFError("the file ends inside its header")
+        return data.decode("utf-8", "replace")
+
+    def value(self, kind: int, keep: bool) -> object:
+        if kind in _SCALARS:
+            return self.take(_SCALARS[kind])
+        if kind == _STRING:
+            if keep:
+                return self.text()
+            self.fh.seek(self.take("<Q"), os.SEEK_CUR)
+            return None
+        if kind == _ARRAY:
+            item, count = self.take("<I"), self.take("<Q")
+            if item in _SCALARS:
+                self.fh.seek(struct.calcsize(_SCALARS[item]) * count, os.SEEK_CUR)
+            else:
+                for _ in range(count):
+                    self.value(item, keep=False)
+            return None
+        raise ValueError(f"unknown value type {kind}")
+
+
+def read_header(path: Path) -> tuple[dict[str, object], int]:
+    """The header's general fields, `*.context_length`, whether a chat template is there
+    (as `tokenizer.chat_template`: True), and the smallest size the whole file must have.
+
+    Raises:
+        EOFError, ValueError, struct.error: the file is cut short or damaged.
+    """
+    fields: dict[str, object] = {}
+    with path.open("rb") as fh:
+        header = _Header(fh)
+        if fh.read(4) != GGUF_MAGIC:
+            raise ValueError("not GGUF")
+        version = header.take("<I")
+        if version not in (2, 3):
+            raise ValueError(f"GGUF version {version}")
+        tensors, keys = header.take("<Q"), header.take("<Q")
+        if keys > _MAX_KEYS or tensors > _MAX_KEYS:
+            raise ValueError("impossible counts")
+        alignment = 32
+        for _ in range(keys):
+            key = header.text()
+            kind = header.take("<I")
+            keep = key in _WANTED or key.endswith(".context_length")
+            value = header.value(kind, keep)
+            if keep:
+                fields[key] = value
+            elif key == "tokenizer.chat_template":
+                fields[key] = True
+            elif key == "general.alignment" and isinstance(value, int) and value > 0:
+                alignment = value
+        last = 0
+        for _ in range(tensors):
+            header.text()
+            dims = header.take("<I")
+            fh.seek(8 * dims + 4, os.SEEK_CUR)  # the dimensions and the element type
+            last = max(last, header.take("<Q"))
+        data_start = -(-fh.tell() // alignment) * alignment
+    return fields, data_start + last + (1 if tensors else 0)
+
+
 @lru_cache(maxsize=16)
 def _inspect(path: Path, size: int, mtime_ns: int) -> ModelInfo:
-    from gguf import GGUFReader
-
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic != GGUF_MAGIC:
@@ -109,23 +197,28 @@ def _inspect(path: Path, size: int, mtime_ns: int) -> ModelInfo:
             "format: download the .gguf version of the model."
         )
     try:
-        reader = GGUFReader(path)
-        architecture = str(_field(reader, "general.architecture") or "")
-        context = _field(reader, f"{architecture}.context_length")
-    except Exception as exc:  # noqa: BLE001 - any parse failure means the same to the coach
+        fields, needed = read_header(path)
+    except (EOFError, ValueError, struct.error, UnicodeDecodeError) as exc:
         raise ModelError(
-            f"“{path.name}” is damaged or incomplete ({type(exc).__name__}); download it again."
+            f"“{path.name}” is damaged or incomplete ({exc}); download it again."
         ) from None
+    if size < needed:
+        raise ModelError(
+            f"“{path.name}” is damaged or incomplete (it is cut short: {size:,} of at least "
+            f"{needed:,} bytes); download it again."
+        )
+    architecture = str(fields.get("general.architecture") or "")
     if not architecture:
         raise ModelError(f"“{path.name}” does not say what kind of model it is; it is damaged.")
+    context = fields.get(f"{architecture}.context_length")
     return ModelInfo(
         path=path,
-        name=str(_field(reader, "general.name") or path.stem),
+        name=str(fields.get("general.name") or path.stem),
         architecture=architecture,
         trained_context=int(context) if isinstance(context, int) else 0,
-        size=path.stat().st_size,
-        parameters=str(_field(reader, "general.size_label") or ""),
-        has_chat_template=_field(reader, "tokenizer.chat_template") is not None,
+        size=size,
+        parameters=str(fields.get("general.size_label") or ""),
+        has_chat_template="tokenizer.chat_template" in fields,
     )
 
 

@@ -3,7 +3,9 @@
 Small models repeat themselves and some models write their "thinking" before the answer;
 neither belongs in a draft. This removes reasoning blocks (`<think>…</think>`, and an
 unclosed one at the start), lines that announce reasoning ("Thinking: …"), repeated lines
-and repeated sentences, and runs of blank lines.
+and repeated sentences, runs of blank lines, and the prompt's data markers when a small
+model echoes them (`<<<DATA notes>>>`, `<<<END DATA>>>`, and near misses such as
+`<<<Data notes>>`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ _THINK_BLOCK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.IGNORECASE
 _THINK_OPEN = re.compile(r"^\s*<(think|thinking|reasoning)>.*", re.IGNORECASE | re.DOTALL)
 _THINK_LINE = re.compile(r"^\s*(thinking|reasoning|thought|internal notes?)\s*:", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_MARKER_ECHO = re.compile(r"[<\u2039]{2,}\s*(end\s+)?data\b[^\n>\u203a]*[>\u203a]*", re.IGNORECASE)
 
 
 def _key(text: str) -> str:
@@ -54,5 +57,5 @@ def drop_repeats(text: str) -> str:
 
 
 def clean_draft(text: str) -> str:
-    """What the coach is shown: no reasoning, no repeats, trimmed."""
-    return drop_repeats(strip_reasoning(text))
+    """What the coach is shown: no reasoning, no echoed markers, no repeats, trimmed."""
+    return drop_repeats(_MARKER_ECHO.sub("", strip_reasoning(text)))

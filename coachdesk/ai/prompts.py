@@ -24,6 +24,12 @@ DATA_OPEN = "<<<DATA {name}>>>"
 DATA_CLOSE = "<<<END DATA>>>"
 MAX_FACT = 200
 _MARKER = re.compile(r"<{2,}|>{3,}")
+# Control tokens of the common chat templates (ChatML, Llama 2/3, Gemma, Mistral, Phi).
+_CONTROL = re.compile(
+    r"<\|[^<>|\n]{0,40}\|>|\[/?(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS)\]"
+    r"|</?(?:s|start_of_turn|end_of_turn|bos|eos|pad|unk)>",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +73,21 @@ def _defused(match: re.Match[str]) -> str:
     return mark * len(match.group())
 
 
+def _control(match: re.Match[str]) -> str:
+    token = match.group()
+    return (
+        token.replace("<", "\u2039")
+        .replace(">", "\u203a")
+        .replace("[", "\u27e6")
+        .replace("]", "\u27e7")
+    )
+
+
 def defuse(text: str) -> str:
-    """Client text with anything that looks like a data marker made harmless."""
-    return _MARKER.sub(_defused, text)
+    """Client text with anything that looks like a data marker or a chat template's control
+    token (`<|im_start|>`, `[INST]`, `<start_of_turn>`, `</s>` …) made harmless: llama.cpp
+    reads special tokens in the formatted prompt, so a note could otherwise open a turn."""
+    return _MARKER.sub(_defused, _CONTROL.sub(_control, text))
 
 
 def as_data(name: str, text: str) -> str:

@@ -460,10 +460,15 @@ def _intent_by_words(text: str) -> dict[str, Any]:
     return {"intent": best, "confidence": min(90, round(100 * scores[best] / total))}
 
 
-def _unverified(output: str, source: str, today: date) -> tuple[str, ...]:
+def _unverified(output: str, source: str, today: date, outgoing: bool = False) -> tuple[str, ...]:
+    """Links, e-mail addresses and numbers in `output` that `source` does not have. For an
+    outgoing e-mail every link and address is listed: one copied from a client's note is
+    not vouched for by being there (it may be what an injected note wanted sent)."""
     said = extract(source, today)
     made = extract(output, today)
     known = {x.lower() for x in (*said.links, *said.emails, *said.numbers)}
+    if outgoing:
+        known -= {x.lower() for x in (*said.links, *said.emails)}
     found: dict[str, str] = {}
     for item in (*made.links, *made.emails, *made.numbers):
         if item.lower() not in known:
@@ -471,10 +476,25 @@ def _unverified(output: str, source: str, today: date) -> tuple[str, ...]:
     return tuple(found.values())
 
 
+def _only_schema_fields(value: Any, schema: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and "properties" in schema:
+        return {
+            key: _only_schema_fields(item, schema["properties"][key])
+            for key, item in value.items()
+            if key in schema["properties"]
+        }
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_only_schema_fields(item, schema["items"]) for item in value]
+    return value
+
+
 def _check_structured(task: AiTask, text: str, schema: dict[str, Any], edited: bool = False) -> str:
-    """Structured output parsed and validated (a cut or invalid reply is an error)."""
+    """Structured output parsed and validated (a cut or invalid reply is an error). Fields
+    the schema does not name are dropped from a model's reply and refused in an edit."""
     try:
         value = json.loads(text)
+        if not edited:
+            value = _only_schema_fields(value, schema)
         jsonschema.validate(value, schema)
     except ValueError as exc:
         if edited:
@@ -567,7 +587,12 @@ def prepare(
     today = date.today()
     citations: list[Passage] = []
     hints = ""
-    values = {"client_name": client, "coach_name": coach, "today": today.isoformat()}
+    values = {
+        "client_name": client,
+        "coach_name": coach,
+        "today": today.isoformat(),
+        "next_session": _next_session(vault, client_id),
+    }
     if task is AiTask.LEARNING_PLAN:
         goals = _goal_lines(vault, client_id)
         if not goals:
@@ -597,6 +622,26 @@ def prepare(
         citations,
         today,
     )
+
+
+def _next_session(vault: Vault, client_id: int) -> str:
+    """When the client's next booked session is, in the coach's time zone, in words."""
+    now = _now()
+    with vault.reading() as session:
+        row = session.scalars(
+            select(SessionTable)
+            .where(
+                SessionTable.client_id == client_id,
+                SessionTable.status == "scheduled",
+                SessionTable.starts_at > now,
+            )
+            .order_by(SessionTable.starts_at)
+            .limit(1)
+        ).first()
+        if row is None:
+            return "not booked yet"
+        local = row.starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(row.coach_zone))
+    return local.strftime("%A %d %B %Y at %H:%M")
 
 
 def _prompt_digest(messages: list[Message]) -> str:
@@ -678,7 +723,7 @@ def store(vault: Vault, prepared: Prepared, made: Generated) -> Draft:
     flags = DraftFlags(
         topics=tuple(policy.topics_in(source + "\n" + output)),
         escalations=tuple(escalations),
-        unverified=_unverified(output, source, prepared.today),
+        unverified=_unverified(output, source, prepared.today, task is AiTask.FOLLOW_UP_EMAIL),
         fallback=made.model == FALLBACK_MODEL,
     )
     with vault.writing() as session:

@@ -25,10 +25,32 @@ if TYPE_CHECKING:
     from coachdesk.services.ai import ModelChoice
     from coachdesk.services.assistant import Draft, Generated, Prepared
     from coachdesk.settings import MachineSettings
+    from coachdesk.store.vault import Vault
     from coachdesk.ui.ops import VaultOps
 
 log = logging.getLogger(__name__)
 IDLE_CHECK_MS = 30_000
+
+
+def _prepare(
+    vault: Vault,
+    task: AiTask,
+    client_id: int,
+    note_id: int | None,
+    text: str | None,
+    session_id: int | None,
+) -> Prepared:
+    """Db lane: the policy, consent and source of a draft."""
+    from coachdesk.services import assistant
+
+    return assistant.prepare(vault, task, client_id, note_id, text, session_id)
+
+
+def _store(vault: Vault, prepared: Prepared, made: Generated) -> Draft:
+    """Db lane: keep a written draft (consent and policy checked again)."""
+    from coachdesk.services import assistant
+
+    return assistant.store(vault, prepared, made)
 
 
 class DraftRun(QObject):
@@ -168,9 +190,11 @@ class AiOps(QObject):
         session_id: int | None = None,
         owner: QObject | None = None,
     ) -> DraftRun:
-        """Start writing a draft; connect to the returned run's signals to follow it."""
-        from coachdesk.services import assistant
+        """Start writing a draft; connect to the returned run's signals to follow it.
 
+        The service module is imported on the lanes, never here: it pulls in the document
+        engine, whose import alone would hold the GUI thread for over a second.
+        """
         run = DraftRun(owner or self)
         self._runs.append(run)
         run.finished.connect(lambda: self._runs.remove(run) if run in self._runs else None)
@@ -204,6 +228,8 @@ class AiOps(QObject):
                     from coachdesk.services import ai
 
                     run.model_problem = ai.model_in_use(self.settings).problem
+                from coachdesk.services import assistant
+
                 return assistant.generate(
                     prepared,
                     host,
@@ -216,7 +242,7 @@ class AiOps(QObject):
                 if not alive():
                     return
                 job = self.ops.run(
-                    lambda vault: assistant.store(vault, prepared, made),
+                    lambda vault: _store(vault, prepared, made),
                     on_done=stored,
                     on_error=failed,
                     changes="ai_draft",
@@ -240,7 +266,7 @@ class AiOps(QObject):
 
         run.stage.emit("Reading the record…")
         job = self.ops.run(
-            lambda vault: assistant.prepare(vault, task, client_id, note_id, text, session_id),
+            lambda vault: _prepare(vault, task, client_id, note_id, text, session_id),
             on_done=write,
             on_error=failed,
             context=f"preparing {task.label.lower()}",

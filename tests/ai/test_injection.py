@@ -599,15 +599,9 @@ def test_the_corpus_is_broad_enough() -> None:
     assert {task for _payload, task in ROTATION} == set(TASKS)
 
 
-# Weaknesses found (strict xfail: each passes once the weakness is fixed) ------------------
+# Weaknesses this corpus found, fixed since: each test failed before its fix ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="prepare() never fills the follow_up_email template's {next_session}, so with a "
-    "model the follow-up e-mail fails with KeyError (the rule-based fallback hides it)",
-)
 def test_a_follow_up_email_can_be_written_with_a_model(world: World) -> None:
     payload = by_id("recipient-to-line")
     planted = plant(world.vault, payload, AiTask.FOLLOW_UP_EMAIL)
@@ -616,12 +610,6 @@ def test_a_follow_up_email_can_be_written_with_a_model(world: World) -> None:
     assert draft.status == "draft"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defuse() only neutralises <<</>>> markers: chat-template control tokens such as "
-    "<|im_start|>system in a client's note pass into the user message, and llama.cpp "
-    "tokenizes the formatted prompt with special=True, so the note opens a real system turn",
-)
 def test_chat_template_control_tokens_are_defused(world: World) -> None:
     payload = by_id("chatml-system")
     planted = plant(world.vault, payload, AiTask.SESSION_SUMMARY)
@@ -631,11 +619,6 @@ def test_chat_template_control_tokens_are_defused(world: World) -> None:
     assert [c for c in CHAT_CONTROLS if c in user] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an address or link planted in a note counts as 'in the source', so when a draft "
-    "repeats it (e.g. a phishing link in the follow-up e-mail) it is not highlighted",
-)
 def test_links_echoed_from_client_text_into_an_email_are_highlighted(world: World) -> None:
     payload = by_id("link-phishing")
     planted = plant(world.vault, payload, AiTask.FOLLOW_UP_EMAIL)
@@ -646,12 +629,6 @@ def test_links_echoed_from_client_text_into_an_email_are_highlighted(world: Worl
     assert link in draft.flags.unverified
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the structured tasks' schemas do not set additionalProperties: false, so a "
-    'reply (or an edit) carrying extra fields such as "status": "approved" or a '
-    "recipient validates and is stored as the draft",
-)
 def test_structured_drafts_keep_only_the_schemas_fields(world: World) -> None:
     payload = by_id("approve-json")
     planted = plant(world.vault, payload, AiTask.LEAD_INTENT)

@@ -14,6 +14,7 @@ from coachdesk.ai.models import (
     check_memory,
     default_model_path,
     inspect_model,
+    read_header,
 )
 
 
@@ -60,3 +61,28 @@ def test_a_model_too_big_for_free_memory_is_refused() -> None:
 def test_free_memory_is_known_here() -> None:
     free = available_memory()
     assert free is not None and free > 0
+
+
+def test_a_model_cut_inside_its_weights_is_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "half.gguf"
+    with default_model_path().open("rb") as fh:
+        path.write_bytes(fh.read(default_model_path().stat().st_size // 2))
+    with pytest.raises(ModelError, match="cut short"):
+        inspect_model(path)
+
+
+def test_the_header_is_read_without_its_vocabulary(tmp_path: Path) -> None:
+    fields, needed = read_header(default_model_path())
+    assert fields["general.architecture"] == "llama"
+    assert fields["llama.context_length"] == 8192
+    assert fields["tokenizer.chat_template"] is True
+    assert "tokenizer.ggml.tokens" not in fields  # 49k strings, skipped unread
+    assert needed <= default_model_path().stat().st_size
+
+
+@pytest.mark.parametrize("version", [1, 4, 99])
+def test_an_unknown_gguf_version_is_refused(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "v.gguf"
+    path.write_bytes(b"GGUF" + version.to_bytes(4, "little") + bytes(16))
+    with pytest.raises(ModelError, match=f"GGUF version {version}"):
+        inspect_model(path)
