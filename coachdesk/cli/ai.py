@@ -111,7 +111,7 @@ def _report(vault: Vault, as_json: bool) -> int:
             ]
         )
         return 0
-    print(f"{'Task':<22}{'Drafts':>7}{'Accepted':>10}{'Edited':>14}{'To approve':>12}{'Saved':>9}")
+    print(f"{'Task':<27}{'Drafts':>7}{'Accepted':>10}{'Edited':>14}{'To approve':>12}{'Saved':>9}")
     for r in rows:
         accepted = f"{r.acceptance:.0%}" if r.acceptance is not None else "—"
         edited = f"{r.edit_distance:.0f} ch ({r.edit_ratio:.0%})" if r.approved else "—"
@@ -119,7 +119,7 @@ def _report(vault: Vault, as_json: bool) -> int:
             f"{r.median_approve_minutes:.0f} min" if r.median_approve_minutes is not None else "—"
         )
         print(
-            f"{r.task.label:<22}{r.drafts:>7}{accepted:>10}{edited:>14}{wait:>12}"
+            f"{r.task.label:<27}{r.drafts:>7}{accepted:>10}{edited:>14}{wait:>12}"
             f"{r.minutes_saved:>6.0f} min"
         )
     total = sum(r.minutes_saved for r in rows)

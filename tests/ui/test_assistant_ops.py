@@ -20,7 +20,7 @@ from coachdesk.ui.ops import VaultOps
 from tests.store.util import sample_draft
 
 NOTE = "Ada will update her CV by Friday. I will send her two job ads on Monday."
-MODEL_MS = 120_000
+MODEL_MS = 300_000
 
 
 @pytest.fixture
