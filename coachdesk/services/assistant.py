@@ -488,6 +488,22 @@ def _only_schema_fields(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
+def _complete_part(raw: str, schema: dict[str, Any]) -> str:
+    """A structured reply cut off by the length limit, up to its last complete item and
+    closed, when that is valid; else the reply as it was (and it fails validation)."""
+    for end in range(len(raw) - 1, 0, -1):
+        if raw[end] != "}":
+            continue
+        for closer in ("]}", "}"):
+            candidate = raw[: end + 1] + closer
+            try:
+                jsonschema.validate(json.loads(candidate), schema)
+            except (ValueError, jsonschema.ValidationError):
+                continue
+            return candidate
+    return raw
+
+
 def _check_structured(task: AiTask, text: str, schema: dict[str, Any], edited: bool = False) -> str:
     """Structured output parsed and validated (a cut or invalid reply is an error). Fields
     the schema does not name are dropped from a model's reply and refused in an edit."""
@@ -695,6 +711,8 @@ def generate(
         if finish == "cancelled":
             raise CancelledError("The draft was cancelled; nothing was kept.")
         raw = "".join(pieces)
+        if finish == "length" and template.json_schema is not None:
+            raw = _complete_part(raw, template.json_schema)
         if template.json_schema is None:
             output = clean_draft(raw)
         else:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from coachdesk.ai import prompts
 from coachdesk.ai.models import default_model_path
 from coachdesk.ai.runtime import ModelHost
 from coachdesk.domain.clients import Objective
@@ -271,3 +272,15 @@ def test_a_real_model_writes_a_cited_learning_plan(vault: Vault, ada: int, host:
     assert body.strip() and cited.strip()
     assert draft.created_at <= datetime.now(UTC).replace(tzinfo=None)
     host.unload()
+
+
+def test_structured_output_cut_by_the_length_limit_keeps_its_complete_items() -> None:
+    schema = prompts.load("action_items").json_schema
+    assert schema is not None
+    whole = '{"items": [{"action": "Update the CV", "owner": "client", "due": ""}'
+    cut = whole + ', {"action": "1.1.1.1.1.1.1.1.1'
+    completed = assistant._complete_part(cut, schema)
+    assert json.loads(completed) == {
+        "items": [{"action": "Update the CV", "owner": "client", "due": ""}]
+    }
+    assert assistant._complete_part('{"items": [{"act', schema) == '{"items": [{"act'
