@@ -109,7 +109,13 @@ def test_different_sentences_are_kept_in_order() -> None:
 
 @pytest.mark.parametrize(
     "echo",
-    ["<<<DATA notes>>>", "<<<Data notes>>", "<<<END DATA>>>", "‹‹‹DATA notes›››", "<<end data>>"],
+    [
+        "<<<DATA notes>>>",
+        "<<<Data notes>>",
+        "<<<END DATA>>>",
+        "\u2039\u2039\u2039DATA notes\u203a\u203a\u203a",
+        "<<end data>>",
+    ],
 )
 def test_an_echoed_data_marker_is_not_part_of_the_draft(echo: str) -> None:
     cleaned = clean_draft(f"{echo}\nAda updated her CV.\n{echo}")

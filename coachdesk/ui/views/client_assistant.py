@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -31,7 +32,7 @@ from coachdesk.domain.errors import NotFoundError
 from coachdesk.ui.compat import delete_soon
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
-from coachdesk.ui.models.crm_lists import day_text, to_local
+from coachdesk.ui.models.crm_lists import RecordTable, day_text, to_local
 from coachdesk.ui.ops import VaultOps
 from coachdesk.ui.views.lazy import LazyView
 from coachdesk.ui.widgets import (
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from coachdesk.ui.assistant_ops import AiOps, DraftRun
 
 Index = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 REASON_COLOR = "#9a5b00"
 PASTE = -1
@@ -214,50 +214,25 @@ def model_text(choice: ModelChoice) -> tuple[str, str]:
 # The list of drafts ---------------------------------------------------------------------------
 
 
-class DraftListModel(QAbstractTableModel):
+class DraftListModel(RecordTable):
     """A client's drafts, newest first: number, task, status in words, when written."""
 
     HEADERS = ("Draft", "Task", "Status", "Written")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._drafts: list[Draft] = []
-
-    def set_drafts(self, drafts: list[Draft] | tuple[Draft, ...]) -> None:
+    def set_drafts(self, drafts: Sequence[Draft]) -> None:
         """Show these drafts."""
-        self.beginResetModel()
-        self._drafts = list(drafts)
-        self.endResetModel()
+        self.set_rows(drafts)
 
     def draft_at(self, row: int) -> Draft:
         """The draft on a row."""
-        return self._drafts[row]
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        """One row per draft."""
-        return 0 if parent.isValid() else len(self._drafts)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        """Four columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """The column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
+        draft: Draft = self._rows[row]
+        return draft
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text; the draft's id under ID_ROLE."""
-        if not index.isValid() or not 0 <= index.row() < len(self._drafts):
+        draft: Draft | None = self._row(index)
+        if draft is None:
             return None
-        draft = self._drafts[index.row()]
         if role == ID_ROLE:
             return draft.id
         if role == Qt.ItemDataRole.DisplayRole:
