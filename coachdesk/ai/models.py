@@ -87,8 +87,8 @@ def available_memory() -> int | None:
 def inspect_model(path: Path) -> ModelInfo:
     """Read a model file's header; ModelError says plainly what is wrong with it.
 
-    The reading is kept per file version (path, size, modification time): GGUFReader maps
-    every tensor, which takes seconds for a large model.
+    The reading is kept per file version (path, size, modification time), so the choices
+    in Settings are not read again with every look.
     """
     if not path.is_file():
         raise ModelError(f"There is no model file at “{path}”.")

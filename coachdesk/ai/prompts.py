@@ -24,10 +24,11 @@ DATA_OPEN = "<<<DATA {name}>>>"
 DATA_CLOSE = "<<<END DATA>>>"
 MAX_FACT = 200
 _MARKER = re.compile(r"<{2,}|>{3,}")
-# Control tokens of the common chat templates (ChatML, Llama 2/3, Gemma, Mistral, Phi).
+# Control tokens of the common chat templates (ChatML, Llama 2/3, Gemma, Mistral, Phi, GLM,
+# and DeepSeek's with full-width bars).
 _CONTROL = re.compile(
-    r"<\|[^<>|\n]{0,40}\|>|\[/?(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS)\]"
-    r"|</?(?:s|start_of_turn|end_of_turn|bos|eos|pad|unk)>",
+    r"<[|\uff5c][^<>|\uff5c\n]{0,40}[|\uff5c]>|\[/?(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS)\]"
+    r"|</?(?:s|start_of_turn|end_of_turn|bos|eos|pad|unk|sop|eop)>",
     re.IGNORECASE,
 )
 

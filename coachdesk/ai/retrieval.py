@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -80,7 +81,7 @@ def rank(passages: Sequence[Passage], query: str, limit: int = 5) -> list[Passag
     words = query_words(query)
     if not words or not passages:
         return []
-    with sqlite3.connect(":memory:") as db:
+    with closing(sqlite3.connect(":memory:")) as db:
         db.execute("CREATE VIRTUAL TABLE p USING fts5(body, tokenize='unicode61')")
         db.executemany(
             "INSERT INTO p (rowid, body) VALUES (?, ?)",

@@ -52,6 +52,23 @@ def _threads(requested: int | None) -> int:
     return requested or max(1, (os.cpu_count() or 2) - 1)
 
 
+def _checked(chunks: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """llama.cpp's chunks, with a prompt too long for the context as a plain error."""
+    try:
+        yield from chunks
+    except ValueError as exc:
+        if "context window" not in str(exc):
+            raise
+        raise ContextOverflowError(
+            "The text is too long for this model's context, even after condensing it. "
+            "Shorten it, or set a larger context in Settings → Assistant."
+        ) from None
+
+
+class ContextOverflowError(errors.KnownError):
+    """The prompt does not fit in the model's context."""
+
+
 class ModelHost:
     """A lazily loaded model behind a lock.
 
@@ -164,7 +181,7 @@ class ModelHost:
             )
             finish: str | None = None
             try:
-                for chunk in chunks:
+                for chunk in _checked(chunks):
                     if cancel.is_set():
                         finish = "cancelled"
                         break

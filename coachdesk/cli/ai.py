@@ -1,8 +1,9 @@
-"""AI commands: list the models and choose one (no vault needed)."""
+"""AI commands: the models (no vault needed), drafts and their review, the impact report."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from coachdesk.cli import output
 from coachdesk.domain.compliance import AiTask
@@ -154,7 +155,16 @@ def cmd_ai_vault(vault: Vault, args: argparse.Namespace) -> int:
     """`ai run …` and `ai drafts …`."""
     if args.action == "run":
         text = args.input.read_text("utf-8") if args.input else None
-        host = None if args.no_model else ai.make_host()
+        host = None
+        if not args.no_model:
+            choice = ai.model_in_use()
+            if choice.info is None:
+                print(
+                    f"{choice.problem} (Or choose one with `coachdesk ai use FILE.gguf`.)",
+                    file=sys.stderr,
+                )
+            else:
+                host = ai.make_host()
         try:
             draft = assistant.run_task(
                 vault,

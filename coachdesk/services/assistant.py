@@ -38,7 +38,7 @@ from coachdesk.ai.retrieval import Passage, rank, split_passages
 from coachdesk.ai.runtime import Message, ModelHost
 from coachdesk.documents import eml
 from coachdesk.documents import model as document_model
-from coachdesk.domain.clients import Objective, display_name
+from coachdesk.domain.clients import Objective, changed_fields, display_name
 from coachdesk.domain.compliance import AiPolicy, AiTask, Purpose
 from coachdesk.domain.crm import MAX_TITLE, FollowUp, FollowUpDraft, Note, NoteKind
 from coachdesk.domain.documents import file_name
@@ -48,6 +48,8 @@ from coachdesk.services import clients, compliance, crm, practice
 from coachdesk.services.documents import EmailDraft
 from coachdesk.services.files import sha256_of
 from coachdesk.store import audit
+from coachdesk.store import clients as client_repo
+from coachdesk.store import crm as crm_store
 from coachdesk.store.tables import (
     AiDraftTable,
     ClientTable,
@@ -224,7 +226,7 @@ def _gather(
             row = session.get(ClientTable, client_id)
             background = row.notes if row is not None else ""
         discovery = [n for n in notes if n.kind is NoteKind.DISCOVERY]
-        source = background or (discovery[0].text if discovery else "")
+        source = (discovery[0].text if discovery else "") or background
         if not source.strip():
             raise ValidationError({"text": "Paste the inquiry: this lead has no notes yet."})
         return "inquiry", "", source
@@ -514,14 +516,17 @@ def _check_structured(task: AiTask, text: str, schema: dict[str, Any], edited: b
         jsonschema.validate(value, schema)
     except ValueError as exc:
         if edited:
-            raise KnownError(f"Your edit is not valid JSON any more: {exc}.") from None
+            raise KnownError(
+                f"Your edit is not valid data any more ({exc}). Keep the quotes, commas and "
+                "brackets as they were, or start again from the assistant's text."
+            ) from None
         raise KnownError(
             f"The model's {task.label.lower()} did not come out as valid data; try again, or "
             "choose a larger model in Settings."
         ) from None
     except jsonschema.ValidationError as exc:
         if edited:
-            where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
+            where = " → ".join(str(p) for p in exc.absolute_path) or "the top level"
             raise KnownError(f"Your edit does not fit ({where}): {exc.message}.") from None
         raise KnownError(
             f"The model's {task.label.lower()} did not come out as valid data; try again, or "
@@ -602,7 +607,6 @@ def prepare(
     names = {"client": client, "client_first": first, "coach_name": coach}
     today = date.today()
     citations: list[Passage] = []
-    hints = ""
     values = {
         "client_name": client,
         "coach_name": coach,
@@ -660,6 +664,44 @@ def _next_session(vault: Vault, client_id: int) -> str:
     return local.strftime("%A %d %B %Y at %H:%M")
 
 
+# The client text each task's prompt is built around; it is condensed when too long.
+MAIN_FIELD = {
+    AiTask.SESSION_SUMMARY: "notes",
+    AiTask.ACTION_ITEMS: "notes",
+    AiTask.FOLLOW_UP_EMAIL: "notes",
+    AiTask.LEAD_INTENT: "inquiry",
+    AiTask.SESSION_PREP: "record",
+    AiTask.LEARNING_PLAN: "materials",
+}
+
+
+def _fitted(
+    prepared: Prepared,
+    host: ModelHost,
+    cancel: threading.Event | None,
+    progress: Progress | None,
+) -> dict[str, str]:
+    """The template's values with its main client text condensed, part by part, until the
+    prompt leaves room for the reply in the model's context (whatever the task)."""
+    template = prepared.template
+    values = dict(prepared.values)
+    field = MAIN_FIELD[prepared.task]
+    others = sum(
+        host.count_tokens(values[key])
+        for key in template.placeholders
+        if key != field and key in template.data
+    )
+    values[field] = condense(
+        host,
+        values[field],
+        prepared.names["client"],
+        cancel,
+        progress,
+        template.max_tokens + others,
+    )
+    return values
+
+
 def _prompt_digest(messages: list[Message]) -> str:
     return _sha("\n".join(f"{m.role}:{m.content}" for m in messages))
 
@@ -683,15 +725,10 @@ def generate(
     started = time.perf_counter()
     if host is None:
         output = _fallback(prepared)
-        prompt = _sha(output)
+        prompt = ""  # no prompt: the rules read the source
         model, model_hash = FALLBACK_MODEL, ""
     else:
-        values = dict(prepared.values)
-        if task in (AiTask.SESSION_SUMMARY, AiTask.FOLLOW_UP_EMAIL, AiTask.ACTION_ITEMS):
-            client = prepared.names["client"]
-            values["notes"] = condense(
-                host, prepared.source, client, cancel, progress, template.max_tokens
-            )
+        values = _fitted(prepared, host, cancel, progress)
         messages = prompts.render(template, **values)
         prompt = _prompt_digest(messages)
         pieces: list[str] = []
@@ -774,7 +811,7 @@ def store(vault: Vault, prepared: Prepared, made: Generated) -> Draft:
             [
                 f"template:{prepared.template.label}",
                 f"model:{made.model_sha256[:16] or 'rules'}",
-                f"prompt:{made.prompt_sha256[:16]}",
+                f"prompt:{made.prompt_sha256[:16] or 'none'}",
                 f"source:{_sha(source)[:16]}",
                 f"output:{_sha(output)[:16]}",
                 f"ms:{made.ms}",
@@ -834,11 +871,14 @@ def approve(
                 f"This draft touches {', '.join(flags.topics).lower()}. Edit it, or write an "
                 "override note saying why it is fine to approve."
             )
-        if edited is not None and edited.strip() == row.output.strip():
-            edited = None
+        if edited is not None and not edited.strip():
+            raise KnownError("The draft is empty: write something, or reject it.")
         schema = prompts.load(row.task).json_schema
         if edited is not None and schema is not None:
-            _check_structured(AiTask(row.task), edited, schema, edited=True)
+            # Stored as checked: dates that are not YYYY-MM-DD become "no date".
+            edited = _check_structured(AiTask(row.task), edited, schema, edited=True)
+        if edited is not None and edited.strip() == row.output.strip():
+            edited = None
         row.edited = edited
         row.override_note = override_note.strip()
         row.status = "approved"
@@ -920,7 +960,12 @@ def approve_many(vault: Vault, draft_ids: list[int]) -> list[Draft]:
         for row in rows:
             task = AiTask(row.task)
             flags = DraftFlags.from_json(row.flags)
-            if task in policy.review_always or row.status == "needs_review" or flags.topics:
+            if (
+                task in policy.review_always
+                or row.status == "needs_review"
+                or flags.topics
+                or flags.unverified
+            ):
                 raise KnownError(
                     f"Draft #{row.id} ({task.label.lower()}) must be read and approved on its "
                     "own; it was left out of the batch."
@@ -950,6 +995,10 @@ def _approved(session: Session, draft_id: int, task: AiTask, again: bool = False
     return row
 
 
+def _approved_text(row: AiDraftTable) -> str:
+    return row.edited if row.edited is not None else row.output
+
+
 def _mark_applied(session: Session, vault: Vault, row: AiDraftTable, applied: str) -> None:
     row.applied, row.applied_at = applied, _now()
     audit.append(session, vault.actor, "ai_draft", row.id, "apply", [applied.split(":")[0]])
@@ -957,39 +1006,51 @@ def _mark_applied(session: Session, vault: Vault, row: AiDraftTable, applied: st
 
 def make_follow_ups(vault: Vault, draft_id: int, days: int = 7) -> list[FollowUp]:
     """Turn approved action items into follow-ups: the coach's own as they are, the
-    client's as a check-in on them; an item without a due date is due in `days` days."""
-    with vault.reading() as session:
-        row = _approved(session, draft_id, AiTask.ACTION_ITEMS)
-        client_id, text = row.client_id, row.edited or row.output
-    items = json.loads(text)["items"]
-    if not items:
-        raise KnownError("These action items are empty; there is nothing to follow up.")
-    zone = practice.get_profile(vault).time_zone or "UTC"
-    drafts = []
-    for item in items:
-        due = date.fromisoformat(item["due"]) if item["due"] else date.today() + timedelta(days)
-        local = datetime.combine(due, datetime.min.time().replace(hour=9), ZoneInfo(zone))
-        title = item["action"] if item["owner"] == "coach" else f"Check in: {item['action']}"
-        drafts.append(FollowUpDraft(title[:MAX_TITLE], local.astimezone(UTC).replace(tzinfo=None)))
-    made = [crm.add_follow_up(vault, client_id, draft) for draft in drafts]
+    client's as a check-in on them; an item without a due date is due in `days` days.
+    One transaction: the follow-ups and the draft marked used, or nothing."""
+    zone = ZoneInfo(practice.get_profile(vault).time_zone or "UTC")
+    now = _now()
     with vault.writing() as session:
         row = _approved(session, draft_id, AiTask.ACTION_ITEMS)
+        client = session.get(ClientTable, row.client_id)
+        if client is None or client.deleted_at is not None:
+            raise NotFoundError("This client is in the Trash; restore them first.")
+        items = json.loads(_approved_text(row))["items"]
+        if not items:
+            raise KnownError("These action items are empty; there is nothing to follow up.")
+        made = []
+        for item in items:
+            try:
+                due = date.fromisoformat(item["due"]) if item["due"] else None
+            except ValueError:
+                due = None
+            due = due or date.today() + timedelta(days)
+            local = datetime.combine(due, datetime.min.time().replace(hour=9), zone)
+            title = item["action"] if item["owner"] == "coach" else f"Check in: {item['action']}"
+            draft = FollowUpDraft(title[:MAX_TITLE], local.astimezone(UTC).replace(tzinfo=None))
+            follow_up = crm_store.add_follow_up(session, client.id, draft.validated(), now)
+            audit.append(session, vault.actor, "follow_up", follow_up.id, "create")
+            made.append(follow_up)
         _mark_applied(session, vault, row, "follow_ups:" + ",".join(str(f.id) for f in made))
-    return made
+        return [crm_store.follow_up_record(session, f) for f in made]
 
 
 def set_objective(vault: Vault, draft_id: int) -> Objective:
-    """Set the lead's objective from an approved lead-intent draft."""
-    with vault.reading() as session:
-        row = _approved(session, draft_id, AiTask.LEAD_INTENT)
-        client_id, text = row.client_id, row.edited or row.output
-    objective = Objective(json.loads(text)["intent"])
-    client = clients.get_client(vault, client_id)
-    clients.update_client(vault, client_id, replace(client.draft(), objective=objective))
+    """Set the lead's objective from an approved lead-intent draft (one transaction)."""
     with vault.writing() as session:
         row = _approved(session, draft_id, AiTask.LEAD_INTENT)
+        objective = Objective(json.loads(_approved_text(row))["intent"])
+        client = client_repo.load(session, row.client_id)
+        if client is None:
+            raise NotFoundError(f"There is no client #{row.client_id}.")
+        before = client_repo.to_record(session, client).draft()
+        after = replace(before, objective=objective).validated()
+        changed = changed_fields(before, after)
+        if changed:
+            client_repo.apply_draft(session, client, after, _now())
+            audit.append(session, vault.actor, "client", client.id, "update", changed)
         _mark_applied(session, vault, row, f"objective:{objective.value}")
-    return objective
+        return objective
 
 
 def email(vault: Vault, draft_id: int) -> EmailDraft:
@@ -998,7 +1059,7 @@ def email(vault: Vault, draft_id: int) -> EmailDraft:
     again (the mail app may not have opened it); it is a draft, not a record."""
     with vault.reading() as session:
         row = _approved(session, draft_id, AiTask.FOLLOW_UP_EMAIL, again=True)
-        client_id, text = row.client_id, (row.edited or row.output).strip()
+        client_id, text = row.client_id, _approved_text(row).strip()
     client = clients.get_client(vault, client_id)
     if not client.emails:
         raise KnownError(f"{client.display_name} has no e-mail address on their record.")

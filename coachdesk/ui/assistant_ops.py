@@ -126,7 +126,7 @@ class AiOps(QObject):
         self.lane.busy_changed.connect(self.busy_changed)
         self._host: ModelHost | None = None
         self._runs: list[DraftRun] = []
-        ops.closed.connect(self.cancel_all)
+        ops.closed.connect(self._on_vault_closed)
         self._idle = QTimer(self)
         self._idle.setInterval(IDLE_CHECK_MS)
         self._idle.timeout.connect(self._on_idle_check)
@@ -134,12 +134,17 @@ class AiOps(QObject):
 
     # The model ------------------------------------------------------------------------
 
-    def _host_for(self, job: Job[Any]) -> ModelHost | None:
+    def _host_for(self) -> ModelHost | None:
         """llm lane: the host for the chosen model, or None when it cannot run."""
         from coachdesk.services import ai
 
+        path = ai.current_model_path(self.settings)
+        if self._host is not None and self._host.path == path and self._host.loaded:
+            return self._host  # in memory already: its own size is not free memory
         choice = ai.model_in_use(self.settings)
         if choice.info is None:
+            if self._host is not None:
+                self._host.unload()
             return None
         if self._host is None or self._host.path != choice.path:
             if self._host is not None:
@@ -223,7 +228,7 @@ class AiOps(QObject):
             run.stage.emit("Writing…")
 
             def generate(job: Job[Generated]) -> Generated:
-                host = self._host_for(job)
+                host = self._host_for()
                 if host is None:
                     from coachdesk.services import ai
 
@@ -240,6 +245,9 @@ class AiOps(QObject):
 
             def keep(made: Generated) -> None:
                 if not alive():
+                    return
+                if run.cancel_event.is_set():  # cancelled after the last token
+                    cancelled()
                     return
                 job = self.ops.run(
                     lambda vault: _store(vault, prepared, made),
@@ -276,15 +284,19 @@ class AiOps(QObject):
         return run
 
     @Slot()
+    def _on_vault_closed(self) -> None:
+        """Locking: stop drafts and free the model, whose context still holds the last
+        client's prompt."""
+        self.cancel_all()
+        host = self._host
+        if host is not None:
+            self.lane.run(lambda _job: host.unload(), context="unloading the model")
+
+    @Slot()
     def cancel_all(self) -> None:
         """Stop every draft being written (the vault is locking)."""
         for run in list(self._runs):
             run.cancel()
-
-    @property
-    def writing(self) -> bool:
-        """Whether a draft is being written now."""
-        return bool(self._runs)
 
     def shutdown(self) -> None:
         """Cancel drafts in progress, stop the llm lane and free the model."""

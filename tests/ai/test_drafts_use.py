@@ -179,9 +179,9 @@ def test_the_email_goes_to_the_recorded_address_whatever_the_draft_says(
 
 def test_an_edit_that_breaks_the_structure_says_what_is_wrong(vault: Vault, ada: int) -> None:
     draft = assistant.run_task(vault, AiTask.ACTION_ITEMS, ada, None)
-    with pytest.raises(KnownError, match="Your edit is not valid JSON"):
+    with pytest.raises(KnownError, match="Your edit is not valid data"):
         assistant.approve(vault, draft.id, '{"items": [')
-    with pytest.raises(KnownError, match=r"Your edit does not fit \(items/0\)"):
+    with pytest.raises(KnownError, match=r"Your edit does not fit \(items → 0\)"):
         assistant.approve(vault, draft.id, '{"items": [{"action": "x"}]}')
     assert assistant.get_draft(vault, draft.id).status == "draft"
 
@@ -284,3 +284,52 @@ def test_structured_output_cut_by_the_length_limit_keeps_its_complete_items() ->
         "items": [{"action": "Update the CV", "owner": "client", "due": ""}]
     }
     assert assistant._complete_part('{"items": [{"act', schema) == '{"items": [{"act'
+
+
+def test_an_edited_due_date_that_is_no_date_is_stored_as_none(vault: Vault, ada: int) -> None:
+    draft = assistant.run_task(vault, AiTask.ACTION_ITEMS, ada, None)
+    edit = {"items": [{"action": "Update the CV", "owner": "client", "due": "next week"}]}
+    approved = assistant.approve(vault, draft.id, json.dumps(edit))
+    assert json.loads(approved.text)["items"][0]["due"] == ""
+    (made,) = assistant.make_follow_ups(vault, draft.id)
+    assert made.due_at.date() >= date.today() + timedelta(days=6)
+
+
+def test_an_emptied_draft_cannot_be_approved(vault: Vault, ada: int) -> None:
+    draft = assistant.run_task(vault, AiTask.FOLLOW_UP_EMAIL, ada, None)
+    with pytest.raises(KnownError, match="The draft is empty"):
+        assistant.approve(vault, draft.id, "  \n")
+    assert assistant.get_draft(vault, draft.id).status == "draft"
+
+
+def test_bulk_approval_leaves_out_drafts_with_unverified_text(vault: Vault, ada: int) -> None:
+    prepared = assistant.prepare(vault, AiTask.SESSION_SUMMARY, ada)
+    made = assistant.Generated("Ada pays 4,500 at https://pay.example", "m", "", "", 1)
+    draft = assistant.store(vault, prepared, made)
+    assert draft.flags.unverified
+    with pytest.raises(KnownError, match="on its own"):
+        assistant.approve_many(vault, [draft.id])
+
+
+def test_a_long_inquiry_is_condensed_to_fit_a_small_context(vault: Vault) -> None:
+    lead = consenting(vault, 4, "Dee")
+    sentences = [
+        f"In week {n} I kept thinking about the final round interview with the hiring manager."
+        for n in range(160)
+    ]
+    small = ModelHost(default_model_path(), context=1024, threads=2)
+    try:
+        assert small.count_tokens(" ".join(sentences)) > 1024
+        parts: list[tuple[int, int]] = []
+        draft = assistant.run_task(
+            vault,
+            AiTask.LEAD_INTENT,
+            lead,
+            small,
+            text=" ".join(sentences),
+            progress=lambda done, total: parts.append((done, total)),
+        )
+    finally:
+        small.unload()
+    assert parts and parts[-1][0] == parts[-1][1] > 1
+    assert set(json.loads(draft.output)) == {"intent", "confidence"}

@@ -165,3 +165,25 @@ def test_drafts_become_records_only_once_approved_and_the_report_counts_them(
     assert report["session_summary"]["minutes_saved"] > 0
     code, out, _ = cli(capsys, folder, "ai", "report")
     assert "Session summaries" in out and "Estimated time saved" in out
+
+
+def test_without_a_usable_model_run_says_so_and_the_rules_write_the_draft(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "vault"
+    vault = vaults.create_vault(folder, PASSPHRASE, "test", kdf=FAST_KDF_FOR_TESTS)
+    try:
+        ada = clients.create_client(vault, sample_draft(1, first_name="Ada")).id
+        compliance.give_consent(vault, ada, Purpose.AI_ASSISTANCE, ConsentMethod.EMAIL)
+        note = NoteDraft(NoteKind.SESSION, date.today(), "Ada will update her CV by Friday.")
+        crm.add_note(vault, ada, note)
+    finally:
+        vault.close()
+    monkeypatch.setenv("COACHDESK_PASSPHRASE", PASSPHRASE)
+    MachineSettings().set(AI_MODEL, str(tmp_path / "gone.gguf"))
+    code, out, err = cli(
+        capsys, folder, "ai", "run", "action_items", "--client", str(ada), "--json"
+    )
+    assert code == 0, err
+    assert "There is no model file" in err and "coachdesk ai use" in err
+    assert json.loads(out)["flags"]["fallback"]

@@ -251,6 +251,33 @@ def test_lead_intent_reads_the_inquiry_as_the_coach_edited_it(
     assert view.inquiry.toPlainText() == inquiry
 
 
+def test_an_inquiry_pasted_for_one_client_never_reaches_the_next(
+    qtbot: QtBot, ops: VaultOps, ai: AiOps
+) -> None:
+    ada = add_client(qtbot, ops, notes="", note="")
+    bob_draft = ClientDraft(first_name="Bob", last_name="Stone", notes="Wants exam revision help.")
+    bob = on_lane(qtbot, ops, lambda vault: clients.create_client(vault, bob_draft))
+    on_lane(
+        qtbot,
+        ops,
+        lambda vault: compliance.give_consent(
+            vault, bob.id, Purpose.AI_ASSISTANCE, ConsentMethod.EMAIL
+        ),
+    )
+    view = assistant_tab(qtbot, ops, ai, ada)
+    pick(qtbot, view, AiTask.LEAD_INTENT)
+    view.inquiry.setFocus()
+    qtbot.keyClicks(view.inquiry, "SECRET inquiry of Ada about her interview")
+    view.set_client(bob)
+    qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
+    assert view.inquiry.toPlainText() == "Wants exam revision help."
+    pick(qtbot, view, AiTask.LEAD_INTENT)
+    write(qtbot, view)
+    qtbot.waitUntil(lambda: not view.running, timeout=WAIT_MS)
+    (draft,) = drafts(qtbot, ops, bob)
+    assert "SECRET" not in draft.source and draft.source == "Wants exam revision help."
+
+
 def test_esc_cancels_and_nothing_is_kept(qtbot: QtBot, ops: VaultOps, ai: AiOps) -> None:
     client = add_client(qtbot, ops)
     view = assistant_tab(qtbot, ops, ai, client)

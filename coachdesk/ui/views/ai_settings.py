@@ -117,7 +117,7 @@ def read_state(settings: MachineSettings) -> AiState:
     from coachdesk.services import ai
 
     choices = tuple(ai.model_choices(settings))
-    # Reading a model's header takes seconds: reuse the listed one when it can run.
+    # The listed choice already has the header: reuse it when it can run.
     in_use = next((c for c in choices if c.in_use), None)
     try:
         if in_use is None or in_use.info is None:

@@ -579,9 +579,11 @@ class ClientAssistant(LazyView):
         """Show the assistant for this client (what may run is read when the tab is shown)."""
         if self.client is not None and self.client.id != client.id:
             self._forget()
-        new = self.client is None
+        new = self.client is None or self.client.id != client.id
+        if new:
+            self.inquiry.document().setModified(False)
         self.client = client
-        if new or not self.inquiry.document().isModified():
+        if not self.inquiry.document().isModified():
             self.inquiry.setPlainText(client.notes)
             self.inquiry.document().setModified(False)
         self.inquiry_hint.setText(
@@ -715,6 +717,8 @@ class ClientAssistant(LazyView):
         self.note_combo.clear()
         self.note_combo.blockSignals(False)
         self.paste.clear()
+        self.inquiry.clear()  # never carried over to the next client
+        self.inquiry.document().setModified(False)
         self.output.clear()
         self.output.setVisible(False)
         set_message(self.error, None)

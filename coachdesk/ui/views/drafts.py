@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
 
 from coachdesk.domain.clients import Objective
 from coachdesk.domain.compliance import AiTask
-from coachdesk.domain.errors import KnownError
 from coachdesk.ui.compat import delete_soon
 from coachdesk.ui.errors import show_failure
 from coachdesk.ui.lanes import Failure
@@ -194,9 +193,14 @@ def action_item_lines(text: str, client: str) -> list[str]:
         owner = "you" if item.get("owner") == "coach" else client
         due = str(item.get("due") or "")
         try:
-            when = f"by {date.fromisoformat(due):%a %-d %b}" if due else "no date"
+            day = date.fromisoformat(due) if due else None
         except ValueError:
+            day = None
             when = f"due “{due}” (not a date: use YYYY-MM-DD)"
+        if day is not None:
+            when = f"by {day:%a} {day.day} {day:%b}"  # no %-d: Windows has none
+        elif not due:
+            when = "no date"
         lines.append(f"— {item.get('action', '')} ({owner}, {when})")
     return lines
 
@@ -269,40 +273,10 @@ def load_impact(vault: Vault) -> ImpactData:
     )
 
 
-def _check_edit(task: AiTask, text: str) -> None:
-    """Say plainly what is wrong with an edited structured draft (before the service's
-    shorter message, which speaks of the model)."""
-    import jsonschema
-
-    from coachdesk.ai import prompts
-
-    schema = prompts.load(task.value).json_schema
-    if schema is None:
-        return
-    try:
-        jsonschema.validate(json.loads(text), schema)
-    except ValueError as error:
-        raise KnownError(
-            f"Your edit is not valid data any more ({error}). Keep the quotes, commas and "
-            "brackets as they were, or use Undo my edits."
-        ) from None
-    except jsonschema.ValidationError as error:
-        where = " → ".join(str(p) for p in error.absolute_path)
-        raise KnownError(
-            f"Your edit does not fit {task.label.lower()}: {error.message}"
-            + (f" (at {where})" if where else "")
-            + ". Fix it, or use Undo my edits."
-        ) from None
-
-
 def approve_draft(vault: Vault, draft_id: int, edited: str | None, override_note: str) -> Draft:
     """Db lane: approve one draft, with the coach's edit and override note."""
     from coachdesk.services import assistant
 
-    if edited is not None:
-        task = assistant.get_draft(vault, draft_id).task
-        if task in STRUCTURED:
-            _check_edit(task, edited)
     return assistant.approve(vault, draft_id, edited, override_note)
 
 
