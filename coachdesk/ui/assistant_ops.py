@@ -101,7 +101,7 @@ class DraftRun(QObject):
 
 
 class AiOps(QObject):
-    """The llm lane, the model host, and draft runs across both lanes.
+    """The llm lane, the model host, and draft runs across the db and llm lanes.
 
     Args:
         ops: the vault operations (db lane).
@@ -124,6 +124,8 @@ class AiOps(QObject):
         self.settings = settings
         self.lane = Lane("llm", self)
         self.lane.busy_changed.connect(self.busy_changed)
+        # Model files' headers and the machine settings: quick, and never behind a draft.
+        self.files = Lane("model-files", self)
         self._host: ModelHost | None = None
         self._runs: list[DraftRun] = []
         ops.closed.connect(self._on_vault_closed)
@@ -155,10 +157,10 @@ class AiOps(QObject):
     def model_state(
         self, on_done: Callable[[ModelChoice], None], owner: QObject | None = None
     ) -> None:
-        """Read the chosen model's header (or why it cannot run) on the llm lane."""
+        """Read the chosen model's header (or why it cannot run) on the files lane."""
         from coachdesk.services import ai
 
-        self.lane.run(
+        self.files.run(
             lambda _job: ai.model_in_use(self.settings),
             on_done=on_done,
             owner=owner,
@@ -306,3 +308,4 @@ class AiOps(QObject):
         if host is not None:
             self.lane.run(lambda _job: host.unload(), context="unloading the model")
         self.lane.shutdown(wait=True, cancel_pending=False)
+        self.files.shutdown(wait=True)

@@ -135,3 +135,18 @@ def test_changing_the_settings_unloads_the_model(qtbot: QtBot, real: AiOps, ada:
         real.settings_changed()
     qtbot.waitUntil(lambda: not real.lane.busy, timeout=MODEL_MS)
     assert real._host is None and not host.loaded
+
+
+def test_the_model_state_is_read_while_a_draft_holds_the_model(
+    qtbot: QtBot, no_model: AiOps
+) -> None:
+    release = threading.Event()
+    no_model.lane.run(lambda _job: release.wait(60), context="a long draft")
+    states: list[object] = []
+    no_model.model_state(states.append)
+    try:
+        qtbot.waitUntil(lambda: bool(states), timeout=30_000)
+        assert no_model.lane.busy  # the llm lane was still busy with the "draft"
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not no_model.lane.busy, timeout=30_000)

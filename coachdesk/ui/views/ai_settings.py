@@ -200,7 +200,8 @@ def _describe(info: ModelInfo) -> str:
 
 
 class AiSettings(QWidget):
-    """The Assistant section of Settings; every file and model call runs on `ai.lane`.
+    """The Assistant section of Settings: model files are read and settings stored on
+    `ai.files` (never waiting behind a draft); the model itself is tested on `ai.lane`.
 
     Args:
         ai: the assistant's operations (its lane, machine settings and model host).
@@ -373,7 +374,7 @@ class AiSettings(QWidget):
     def reload(self) -> None:
         """Read the model in use, the models found and the numbers (on the llm lane)."""
         settings = self._ai.settings
-        self._ai.lane.run(
+        self._ai.files.run(
             lambda _job: read_state(settings),
             on_done=self._on_state_read,
             on_error=self._on_state_failed,
@@ -541,7 +542,7 @@ class AiSettings(QWidget):
         for button in (self.use_button, self.choose_button, self.bundled_button):
             button.setEnabled(False)
         self._status("Checking the model file…")
-        job = self._ai.lane.run(
+        job = self._ai.files.run(
             lambda _job: choose(settings, path),
             on_done=self._on_chosen,
             on_error=self._on_choose_failed,
@@ -578,7 +579,7 @@ class AiSettings(QWidget):
     def _on_save_timer(self) -> None:
         settings = self._ai.settings
         threads, context, idle = self.threads.value(), self.context.value(), self.idle.value()
-        self._ai.lane.run(
+        self._ai.files.run(
             lambda _job: store_numbers(settings, threads, context, idle),
             on_done=lambda _none: self._ai.settings_changed(),
             on_error=self._on_store_failed,
