@@ -9,6 +9,7 @@ starts the run and receives its pieces, so it stays free while the model writes.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -129,6 +130,9 @@ class AiOps(QObject):
         self._host: ModelHost | None = None
         self._runs: list[DraftRun] = []
         ops.closed.connect(self._on_vault_closed)
+        ops.opened.connect(self._warm_up)
+        if ops.is_open:
+            self._warm_up()
         self._idle = QTimer(self)
         self._idle.setInterval(IDLE_CHECK_MS)
         self._idle.timeout.connect(self._on_idle_check)
@@ -284,6 +288,21 @@ class AiOps(QObject):
         if job is None:
             QTimer.singleShot(0, cancelled)
         return run
+
+    @Slot()
+    def _warm_up(self) -> None:
+        """Load the assistant's services on the db lane as the vault opens, not with the
+        first draft. Python's full garbage collections hold the GIL (and so the GUI) for as
+        long as they take to walk every object; what exists by now lives as long as the app,
+        so it is frozen out of them first (gc.freeze), and the import's passes stay short."""
+
+        def load(_vault: Vault) -> None:
+            gc.freeze()
+            import coachdesk.services.assistant  # noqa: F401
+
+            gc.freeze()
+
+        self.ops.run(load, context="loading the assistant")
 
     @Slot()
     def _on_vault_closed(self) -> None:
