@@ -174,6 +174,7 @@ def main() -> None:
     print(f"{'peak memory, both models loaded (MB)':<44}{peak:8.1f}")
     print(f"{'RSS before the model is loaded (MB)':<44}{mb(rss_before)}")
     print(f"{'RSS with the model loaded (MB)':<44}{mb(rss_loaded)}")
+    end_to_end(host, direct, args.repeats)
     del direct
     if args.transcript_words:
         long_transcript(host, args.transcript_words)
@@ -181,6 +182,58 @@ def main() -> None:
     host.unload()
     print(f"{'RSS after unloading it (MB)':<44}{mb(rss_mb())}")
     print(f"{'peak memory over the whole run (MB)':<44}{peak_mb():8.1f}")
+
+
+def end_to_end(host: ModelHost, direct: object, repeats: int) -> None:
+    """A session summary through CoachDesk (policy and consent checks, the note read from
+    an encrypted vault, the template, the model, cleaning, flags, the stored draft and its
+    audit entry) against llama.cpp alone on the same prompt and the same number of tokens."""
+    import tempfile
+    from datetime import date
+
+    from coachdesk.ai import prompts
+    from coachdesk.domain.compliance import AiTask, ConsentMethod, Purpose
+    from coachdesk.domain.crm import NoteDraft, NoteKind
+    from coachdesk.services import assistant, clients, compliance, crm, vaults
+    from coachdesk.store.keys import FAST_KDF_FOR_TESTS
+    from tests.store.util import sample_draft
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "v"
+        vault = vaults.create_vault(folder, "bench passphrase", "bench", kdf=FAST_KDF_FOR_TESTS)
+        try:
+            ada = clients.create_client(vault, sample_draft(1, first_name="Ada")).id
+            compliance.give_consent(vault, ada, Purpose.AI_ASSISTANCE, ConsentMethod.EMAIL)
+            ours: list[float] = []
+            alone: list[float] = []
+            for run in range(repeats):
+                text = (
+                    f"Session {run + 3}: Ada practised {run + 2} interview answers and will "
+                    f"update her CV by Friday. I will send her {run + 1} job ads on Monday. "
+                    "We talked about salary ranges and the panel format."
+                )
+                crm.add_note(vault, ada, NoteDraft(NoteKind.SESSION, date.today(), text))
+                pieces: list[str] = []
+                start = time.perf_counter()
+                prepared = assistant.prepare(vault, AiTask.SESSION_SUMMARY, ada)
+                made = assistant.generate(prepared, host, on_piece=pieces.append)
+                assistant.store(vault, prepared, made)
+                ours.append(time.perf_counter() - start)
+                messages = prompts.render(
+                    prepared.template, **assistant._fitted(prepared, host, None, None)
+                )
+                _first, total, direct_pieces = direct_run(direct, len(pieces), messages)
+                alone.append(total)
+                if direct_pieces != len(pieces):
+                    print(f"  note: {len(pieces)} pieces through CoachDesk, {direct_pieces} alone")
+        finally:
+            vault.close()
+    ratios = [o / a for o, a in zip(ours, alone, strict=True)]
+    print(f"{'session summary end to end, CoachDesk (ms)':<44}{spread([o * 1000 for o in ours])}")
+    print(
+        f"{'same prompt and tokens, llama.cpp alone (ms)':<44}{spread([a * 1000 for a in alone])}"
+    )
+    print(f"{'ratio end to end / alone (target <= 1.10)':<44}{statistics.median(ratios):8.3f}")
 
 
 def long_transcript(host: ModelHost, words: int) -> None:
