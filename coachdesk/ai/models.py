@@ -38,7 +38,7 @@ class ModelInfo:
 
     Args:
         path: the file.
-        name: its general.name, or the file name.
+        name: the file name without .gguf (what the coach chose).
         architecture: general.architecture ("llama", "qwen2", …).
         trained_context: the context length it was trained for, in tokens.
         size: the file's size in bytes.
@@ -103,7 +103,7 @@ _SCALARS = {
 }  # fmt: skip
 _STRING, _ARRAY = 8, 9
 _MAX_KEYS = 100_000
-_WANTED = ("general.architecture", "general.name", "general.size_label")
+_WANTED = ("general.architecture", "general.size_label")
 
 
 class _Header:
@@ -213,7 +213,9 @@ def _inspect(path: Path, size: int, mtime_ns: int) -> ModelInfo:
     context = fields.get(f"{architecture}.context_length")
     return ModelInfo(
         path=path,
-        name=str(fields.get("general.name") or path.stem),
+        # The file's name is what the coach downloaded and chose; a header's general.name
+        # is often a training-run label ("Smollm2 135M 8k Lc100K Mix1 Ep2").
+        name=path.stem,
         architecture=architecture,
         trained_context=int(context) if isinstance(context, int) else 0,
         size=size,

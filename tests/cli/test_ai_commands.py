@@ -52,7 +52,7 @@ def test_use_a_model_from_the_models_folder_then_go_back(
     assert listed["mine.gguf"]["in_use"] and not listed[default_model_path().name]["in_use"]
     assert "damaged or incomplete" in listed["broken.gguf"]["problem"]
     code, out, _ = run(capsys, "ai", "models")
-    assert "cannot be used" in out and "* Smollm2" in out
+    assert "cannot be used" in out and "* mine (yours)" in out
     assert run(capsys, "ai", "use", "--bundled")[0] == 0
     assert MachineSettings().get(AI_MODEL) == ""
 
