@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -389,6 +390,16 @@ def dialog_buttons(
     other = box.addButton(secondary, QDialogButtonBox.ButtonRole.RejectRole)
     other.setAutoDefault(False)
     return box, ok, other
+
+
+def scrolling(page: QWidget) -> QScrollArea:
+    """`page` in a frameless scroll area that follows its width (a tab taller than the
+    window scrolls; it is never squeezed)."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
 
 
 def separator() -> QFrame:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,6 +39,7 @@ from coachdesk.ui.widgets import (
     heading,
     list_table,
     muted,
+    scrolling,
     separator,
     set_banner,
     set_message,
@@ -362,13 +362,9 @@ class ClientAssistant(LazyView):
         layout.addWidget(separator())
         self._build_drafts(layout)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scrolling(content))
 
         ops.changed.connect(self._on_data_changed)
         ops.closed.connect(self.clear)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QStyle,
@@ -82,7 +80,7 @@ from coachdesk.ui.views.client_assistant import ClientAssistant
 from coachdesk.ui.views.client_documents import ClientDocuments, list_documents
 from coachdesk.ui.views.client_privacy import ClientPrivacy
 from coachdesk.ui.views.client_sessions import ClientSessions, SessionsData, load_sessions
-from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, separator
+from coachdesk.ui.widgets import EmptyState, heading, list_table, muted, scrolling, separator
 
 if TYPE_CHECKING:
     from coachdesk.store.vault import Vault
@@ -751,11 +749,7 @@ class ClientPage(QWidget):
         body_layout.addWidget(heading("Background", 2))
         body_layout.addWidget(self.notes)
         body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        return scroll
+        return scrolling(body)
 
     @staticmethod
     def _tab(buttons: Sequence[QPushButton], count: QLabel, content: QWidget) -> QWidget:

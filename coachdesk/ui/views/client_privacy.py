@@ -15,13 +15,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -49,6 +47,7 @@ from coachdesk.ui.widgets import (
     heading,
     muted,
     save_folder,
+    scrolling,
     separator,
     set_banner,
     set_message,
@@ -462,13 +461,9 @@ class ClientPrivacy(LazyView):
         self._build_data(layout)
         layout.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scrolling(content))
 
         ops.changed.connect(self._on_data_changed)
         ops.closed.connect(self.clear)

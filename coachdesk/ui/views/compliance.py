@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QTableWidget,
@@ -60,6 +59,7 @@ from coachdesk.ui.widgets import (
     list_table,
     muted,
     save_folder,
+    scrolling,
     separator,
     set_banner,
     set_message,
@@ -281,14 +281,6 @@ def save_pdf(vault: Vault, which: str, path: Path) -> Path:
 # Small pieces -----------------------------------------------------------------------------
 
 
-def _scrolling(page: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(page)
-    return area
-
-
 def _page() -> tuple[QWidget, QVBoxLayout]:
     page = QWidget()
     layout = QVBoxLayout(page)
@@ -501,7 +493,7 @@ class NoticesTab(_Tab):
         layout.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(_scrolling(page))
+        outer.addWidget(scrolling(page))
 
     def set_data(self, notices: list[Notice], consents: dict[Purpose, int]) -> None:
         """Show the wording in force and the consent counts."""
@@ -763,7 +755,7 @@ class PolicyTab(_Tab):
         layout.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(_scrolling(page))
+        outer.addWidget(scrolling(page))
         self._set_enabled(False)
 
     @property
