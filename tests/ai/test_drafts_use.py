@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import json
+import socket
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -333,3 +334,34 @@ def test_a_long_inquiry_is_condensed_to_fit_a_small_context(vault: Vault) -> Non
         small.unload()
     assert parts and parts[-1][0] == parts[-1][1] > 1
     assert set(json.loads(draft.output)) == {"intent", "confidence"}
+
+
+def test_no_ai_task_opens_a_socket(
+    vault: Vault, ada: int, host: ModelHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_material(vault, ada)
+    opened: list[object] = []
+
+    def refuse(*args: object, **_kwargs: object) -> None:
+        opened.append(args)
+        raise OSError("CoachDesk's AI must not use the network")
+
+    for name in ("connect", "connect_ex", "bind", "sendto"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    inquiry = "I have a final round interview with a hiring manager next week."
+    drafts = {
+        task: assistant.run_task(
+            vault, task, ada, host, text=inquiry if task is AiTask.LEAD_INTENT else None
+        )
+        for task in AiTask
+    }
+    for draft in drafts.values():
+        assistant.approve(vault, draft.id, override_note="checked")
+    assistant.make_follow_ups(vault, drafts[AiTask.ACTION_ITEMS].id)
+    assistant.set_objective(vault, drafts[AiTask.LEAD_INTENT].id)
+    assistant.email(vault, drafts[AiTask.FOLLOW_UP_EMAIL].id)
+    assistant.impact_report(vault)
+    host.unload()
+    assert opened == []
