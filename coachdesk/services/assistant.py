@@ -436,15 +436,12 @@ def _fallback(prepared: Prepared) -> str:
             lines += ["", "Best wishes,", names["coach_name"]]
             return "\n".join(lines)
         case AiTask.LEARNING_PLAN:
-            steps: list[str] = []
-            for n, goal in enumerate(prepared.values["goals"].splitlines(), 1):
-                if not goal.startswith("- "):
-                    continue
+            goals = [g[2:] for g in prepared.values["goals"].splitlines() if g.startswith("- ")]
+            steps = []
+            for number, goal in enumerate(goals[:8], 1):
                 best = rank(prepared.citations, goal, limit=1)
                 use = f" Use [{best[0].title}]." if best else ""
-                steps.append(f"{len(steps) + 1}. Work towards: {goal[2:]}.{use}")
-                if n > 8:
-                    break
+                steps.append(f"{number}. Work towards: {goal}.{use}")
             return "\n".join(steps) or "Set a goal on the Goals tab first."
         case _:  # the session prep brief is already written from the record
             return source
@@ -626,8 +623,6 @@ def prepare(
     facts = extract(source, today, client_name=client, coach_name=coach)
     hints = "; ".join(c.sentence for c in facts.commitments[:8]) or "none found"
     values |= {"notes": source, "record": source, "inquiry": source, "hints": hints}
-    values.setdefault("goals", source)
-    values.setdefault("materials", source)
     return Prepared(
         task,
         client_id,
