@@ -61,13 +61,13 @@ def show(
     view = CalendarView(ops)
     qtbot.addWidget(view)
     view.resize(1280, 800)
+    # The mode first: switching from a week to its day view goes to today when the week
+    # holds today, which is not `day` for a session after midnight.
+    view.set_mode(mode)
     if day is not None:
         view.go_to(day)
     with qtbot.waitSignal(view.loaded, timeout=WAIT_MS):
         view.show()
-    if mode is not Mode.WEEK:
-        with qtbot.waitSignal(view.loaded, timeout=WAIT_MS):
-            view.set_mode(mode)
     return view
 
 
